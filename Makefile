@@ -1,0 +1,85 @@
+# The course's commands. `make lab` to study, `make test` to check everything.
+# Both start from nothing but Python 3.11+ and make: they create .venv, install the
+# pinned versions from constraints.txt and build the datasets when needed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DATASETS_BUILT := datasets/.complete
+GENERATOR_SOURCES := $(shell find generator -name '*.py' -o -name '*.json' -o -name '*.csv' 2>/dev/null)
+FIRST_NOTEBOOK := notebooks/00_welcome.ipynb
+# Extra options for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8899"
+LAB_ARGS ?=
+# Solution notebooks and the exercise notebooks written from them (pairs of folders).
+EXERCISE_SETS := solutions:exercises tests/fixtures/minicourse/solutions:tests/fixtures/minicourse/exercises
+NBVAL := --nbval --nbval-sanitize-with tests/nbval-sanitize.cfg
+
+.DEFAULT_GOAL := help
+.PHONY: help lab test lint datasets exercises notebooks bench lock clean
+
+help:
+	@echo "make lab        set everything up and open the course in JupyterLab"
+	@echo "make test       set everything up and run every check (lint, tests, notebooks, exercises)"
+	@echo "make datasets   rebuild the default databases under datasets/"
+	@echo "make notebooks  re-run the stored notebooks and save their outputs"
+	@echo "make exercises  write exercises/ from solutions/"
+	@echo "make bench      run the benchmarks and print their figures"
+	@echo "make lock       re-resolve the pinned versions in constraints.txt"
+	@echo "make clean      remove .venv and built files"
+
+$(INSTALLED): pyproject.toml constraints.txt config/jupyterlab-overrides.json
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "This course needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp config/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@touch $@
+
+$(DATASETS_BUILT): $(INSTALLED) $(GENERATOR_SOURCES)
+	$(BIN)/python -m generator build all --out datasets
+	@touch $@
+
+lab: $(DATASETS_BUILT)
+	$(BIN)/jupyter lab $(wildcard $(FIRST_NOTEBOOK)) $(LAB_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint $(DATASETS_BUILT)
+	$(BIN)/python -m course.exercises check $(EXERCISE_SETS)
+	@$(BIN)/python -m pytest $(NBVAL) tests notebooks solutions templates; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass"; exit 1; fi; \
+	exit $$rc
+
+datasets: $(INSTALLED)
+	@rm -f $(DATASETS_BUILT)
+	@$(MAKE) --no-print-directory $(DATASETS_BUILT)
+
+exercises: $(INSTALLED)
+	$(BIN)/python -m course.exercises write $(EXERCISE_SETS)
+
+# Re-run stored notebooks top to bottom and save them with their outputs, e.g.
+# make notebooks NOTEBOOKS=notebooks/01_customer_database.ipynb (default: all of them).
+NOTEBOOKS ?= $(wildcard notebooks/*.ipynb solutions/*.ipynb templates/*.ipynb tests/fixtures/minicourse/solutions/*.ipynb)
+notebooks: $(DATASETS_BUILT)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=600 $(NOTEBOOKS)
+	$(MAKE) --no-print-directory exercises
+
+bench: $(DATASETS_BUILT)
+	$(BIN)/python benchmarks/run.py
+
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	{ echo "# Exact versions the stored notebook outputs were made with. Written by make lock."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt
+	rm -rf .lock-venv
+	@echo "constraints.txt updated: re-run the notebooks (make test) so their stored outputs match"
+
+clean:
+	rm -rf $(VENV) $(DATASETS_BUILT) .pytest_cache .ruff_cache
+	find datasets -name '*.sqlite' -o -name '*.parquet' | xargs rm -f

@@ -1,0 +1,1 @@
+"""Helpers the course notebooks share: answer checks and the exercise writer."""

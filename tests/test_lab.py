@@ -1,0 +1,78 @@
+"""`make lab` brings up JupyterLab on the course: started on a free local port, asked, stopped."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT
+
+TOKEN = "course-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab():
+    port = free_port()
+    args = f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
+    args += f"--IdentityProvider.token={TOKEN}"
+    if os.geteuid() == 0:  # CI containers run as root, which Jupyter refuses by default
+        args += " --allow-root"
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                get(base, "/api/status")
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log = server.stderr.read().decode()[-2000:]
+                    pytest.fail(f"JupyterLab did not start:\n{log}")
+                time.sleep(0.5)
+        yield base
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+
+def get(base: str, path: str) -> dict:
+    request = urllib.request.Request(base + path, headers={"Authorization": f"token {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def test_the_course_folders_are_listed(lab):
+    names = {item["name"] for item in get(lab, "/api/contents")["content"]}
+    assert {"notebooks", "exercises", "solutions", "datasets", "README.md"} <= names
+
+
+def test_every_notebook_is_listed(lab):
+    listed = {item["name"] for item in get(lab, "/api/contents/notebooks")["content"]}
+    on_disk = {path.name for path in (ROOT / "notebooks").iterdir()}
+    assert "README.md" in listed
+    assert on_disk == listed - {".ipynb_checkpoints"}
+
+
+def test_no_news_prompt_greets_the_class(lab):
+    settings = get(lab, "/lab/api/settings/@jupyterlab/apputils-extension:notification")
+    # the override file make lab installs becomes the default the class starts with
+    assert settings["schema"]["properties"]["fetchNews"]["default"] == "false"
