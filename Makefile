@@ -37,7 +37,8 @@ $(INSTALLED): pyproject.toml constraints.txt config/jupyterlab-overrides.json
 	@touch $@
 
 $(DATASETS_BUILT): $(INSTALLED) $(GENERATOR_SOURCES)
-	$(BIN)/python -m generator build all --out datasets
+	$(BIN)/python -m generator build all --out datasets --quiet
+	$(BIN)/python -m generator export datasets/*/
 	@touch $@
 
 lab: $(DATASETS_BUILT)

@@ -1,10 +1,47 @@
 """Synthetic customer databases for the course's four companies.
 
-Each industry (retail, bank, pharma, auto) registers itself in ``INDUSTRIES``;
-``python -m generator build`` writes their databases.
+    import generator
+    generator.build(["retail"], out="datasets", customers=5_000, seed=42)
+    retail = generator.load("retail")          # tables as DataFrames
+    retail["customers"].head()
+    retail.sql("SELECT COUNT(*) FROM transactions")
+
+or from the shell: ``python -m generator build retail --customers 5000 --seed 42``.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-# industry name -> module that builds it; filled in as industries are added
-INDUSTRIES: dict[str, object] = {}
+from pathlib import Path
+
+__version__ = "0.2.0"
+
+# industry name -> module that defines it (its SCHEMA, SPEC, reference() and block())
+INDUSTRIES: dict[str, str] = {
+    "retail": "generator.industries.retail",
+}
+
+
+def build(
+    industries: list[str] | str = "all",
+    out: str | Path = "datasets",
+    *,
+    progress: bool = False,
+    **parameters,
+) -> list[Path]:
+    """Build databases into ``out/<industry>/``; see :class:`generator.params.Params`."""
+    from generator.builder import build as _build
+    from generator.params import Params
+
+    names = (
+        list(INDUSTRIES)
+        if industries == "all"
+        else ([industries] if isinstance(industries, str) else list(industries))
+    )
+    return _build(names, Params(**parameters), Path(out), progress=progress)
+
+
+def load(industry: str, path: str | Path | None = None):
+    """The database of ``industry`` as a :class:`generator.dataset.Dataset`."""
+    from generator.dataset import Dataset
+
+    return Dataset.open(industry, path)

@@ -1,52 +1,165 @@
-"""Command line: ``python -m generator build INDUSTRY... | all --out DIR``."""
+"""Command line: build databases, add formats to a build, describe an industry.
+
+    python -m generator build retail --customers 5000 --seed 42 --locale zh_CN --out datasets
+    python -m generator build all
+    python -m generator export datasets/retail --formats parquet,sqlite
+    python -m generator describe retail
+
+Bad input gets one line on standard error and exit status 2; a failed or interrupted write
+gets one line and exit status 1, and leaves no partial dataset behind.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from generator import INDUSTRIES, __version__
+from generator.params import FORMATS, ParameterError, Params
+
+DEFAULTS = Params()
 
 
-class UsageError(Exception):
-    """A bad argument: reported as one line, exit status 2."""
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m generator",
-        description="Build the course's synthetic customer databases.",
+    parser = _Parser(
+        prog="python -m generator", description="Build the course's synthetic customer databases."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="build one or more industries' databases")
-    build.add_argument(
-        "industries",
-        nargs="+",
-        metavar="INDUSTRY",
-        help="industries to build, or 'all' (known: %s)" % (", ".join(INDUSTRIES) or "none yet"),
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    build = commands.add_parser(
+        "build",
+        help="build one or more industries' databases",
+        description="Build databases into OUT/<industry>/.",
     )
-    build.add_argument("--out", default="datasets", help="output folder (default: datasets)")
+    build.add_argument(
+        "industries", nargs="+", metavar="INDUSTRY", help=f"{', '.join(INDUSTRIES)}, or all"
+    )
+    build.add_argument(
+        "--customers",
+        default=str(DEFAULTS.customers),
+        help=f"number of customers (default {DEFAULTS.customers:,})",
+    )
+    build.add_argument(
+        "--seed",
+        default=str(DEFAULTS.seed),
+        help=f"random seed: the same seed gives the same files (default {DEFAULTS.seed})",
+    )
+    build.add_argument(
+        "--locale",
+        default=DEFAULTS.locale,
+        help=f"en_US or zh_CN: names, addresses, holidays (default {DEFAULTS.locale})",
+    )
+    build.add_argument(
+        "--as-of",
+        default=DEFAULTS.as_of,
+        help=f"last day of the data, YYYY-MM-DD (default {DEFAULTS.as_of})",
+    )
+    build.add_argument(
+        "--years",
+        default=str(DEFAULTS.years),
+        help=f"years of history up to the as-of date (default {DEFAULTS.years})",
+    )
+    build.add_argument(
+        "--formats",
+        default=",".join(DEFAULTS.formats),
+        help=f"comma-separated, from {', '.join(FORMATS)} (default {','.join(DEFAULTS.formats)})",
+    )
+    build.add_argument(
+        "--shards",
+        default=str(DEFAULTS.shards),
+        help="generate in this many shards, in parallel; the files do not depend on it (default 1)",
+    )
+    build.add_argument("--out", default="datasets", help="output folder (default datasets)")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    export = commands.add_parser("export", help="add Parquet and SQLite files to a build")
+    export.add_argument("folders", nargs="+", metavar="FOLDER", help="e.g. datasets/retail")
+    export.add_argument(
+        "--formats", default="parquet,sqlite", help="comma-separated (default parquet,sqlite)"
+    )
+
+    describe = commands.add_parser("describe", help="print an industry's data dictionary")
+    describe.add_argument("industry", metavar="INDUSTRY", help=", ".join(INDUSTRIES))
     return parser
+
+
+def _whole(name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ParameterError(f"{name} must be a whole number, not {text!r}") from None
 
 
 def _industries(names: list[str]) -> list[str]:
     if names == ["all"]:
         return list(INDUSTRIES)
-    unknown = [name for name in names if name not in INDUSTRIES]
-    if unknown:
-        known = ", ".join(INDUSTRIES) or "none yet"
-        raise UsageError(f"unknown industry {unknown[0]!r} (known: {known}, or 'all')")
+    for name in names:
+        if name not in INDUSTRIES:
+            raise ParameterError(
+                f"unknown industry {name!r} (known: {', '.join(INDUSTRIES)}, or all)"
+            )
     return names
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        industries = _industries(args.industries)
-    except UsageError as exc:
+        if args.command == "describe":
+            from generator.builder import industry
+
+            print(industry(_industries([args.industry])[0]).SCHEMA.dictionary())
+            return 0
+        if args.command == "export":
+            from generator.builder import export
+
+            formats = _formats(args.formats)
+            Params(formats=formats)  # checks the format names
+            for folder in args.folders:
+                for path in export(Path(folder), formats):
+                    print(f"wrote {path}")
+            return 0
+        names = _industries(args.industries)
+        params = Params(
+            customers=_whole("customers", args.customers),
+            seed=_whole("seed", args.seed),
+            locale=args.locale,
+            as_of=args.as_of,
+            years=_whole("years", args.years),
+            formats=_formats(args.formats),
+            shards=_whole("shards", args.shards),
+        )
+    except (ParameterError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not industries:
-        print("nothing to build: no industry is registered yet")
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from generator.builder import build
+
+    try:
+        for path in build(names, params, Path(args.out), progress=not args.quiet):
+            print(f"built {path}")
+    except (NotADirectoryError, PermissionError, FileExistsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was left half-written", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(
+            f"error: writing failed ({exc.strerror or exc}); nothing was left half-written",
+            file=sys.stderr,
+        )
+        return 1
     return 0

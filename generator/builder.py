@@ -1,0 +1,211 @@
+"""Build an industry's database: blocks of customers, streamed to disk, then moved into place.
+
+The folder is written under a temporary name beside its destination and renamed only when
+every file, the manifest and the data dictionary are complete: an error, a full disk or an
+interrupted build leaves the previous dataset (or nothing) behind, never half of one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from generator import INDUSTRIES, __version__, locales
+from generator.params import Params
+from generator.population import Window
+from generator.streams import blocks
+from generator.writers import DatasetWriter
+
+LIBRARIES = ("faker", "holidays", "numpy", "pandas", "pyarrow")
+
+
+def industry(name: str):
+    """The module that defines an industry (its SCHEMA, SPEC, reference() and block())."""
+    if name not in INDUSTRIES:
+        raise ValueError(f"unknown industry {name!r} (known: {', '.join(INDUSTRIES)})")
+    return importlib.import_module(INDUSTRIES[name])
+
+
+@functools.cache
+def _reference(name: str, seed: int, locale: str, as_of: str, years: int):
+    window = Window(pd.Timestamp(as_of), years)
+    return industry(name).reference(seed, locales.get(locale), window)
+
+
+def reference_tables(name: str, params: Params) -> dict[str, pd.DataFrame]:
+    """Tables that do not depend on customers (stores, products, campaigns...)."""
+    return _reference(name, params.seed, params.locale, params.as_of, params.years)
+
+
+def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataFrame]:
+    """Every customer-dependent table of one block: the same rows whoever asks, in any order."""
+    first, count = blocks(params.customers)[block_no]
+    module = industry(name)
+    window = Window(params.as_of_date, params.years)
+    ref = reference_tables(name, params)
+    return module.block(
+        params.seed, locales.get(params.locale), window, ref, block_no, first, count
+    )
+
+
+def shard_blocks(params: Params, shard: int) -> range:
+    """The blocks shard number ``shard`` (0-based) of ``params.shards`` generates."""
+    total = len(blocks(params.customers))
+    size = -(-total // params.shards)
+    return range(min(shard * size, total), min((shard + 1) * size, total))
+
+
+def generate_shard(name: str, params: Params, shard: int) -> Iterator[dict[str, pd.DataFrame]]:
+    """The block tables of one shard, generated alone."""
+    for block_no in shard_blocks(params, shard):
+        yield block_tables(name, params, block_no)
+
+
+def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
+    numbers = [b for s in range(params.shards) for b in shard_blocks(params, s)]
+    bar = tqdm(total=len(numbers), desc=f"{name}", unit="block", disable=not progress, leave=False)
+    workers = min(params.shards, os.cpu_count() or 1)
+    try:
+        if workers == 1:
+            for block_no in numbers:
+                yield block_tables(name, params, block_no)
+                bar.update()
+            return
+        with ProcessPoolExecutor(workers) as pool:
+            pending = []
+            for block_no in numbers:  # keep a few blocks in flight, write them in order
+                pending.append(pool.submit(block_tables, name, params, block_no))
+                if len(pending) > 2 * workers:
+                    yield pending.pop(0).result()
+                    bar.update()
+            for future in pending:
+                yield future.result()
+                bar.update()
+    finally:
+        bar.close()
+
+
+def write_industry(name: str, params: Params, folder: Path, progress: bool = False) -> None:
+    """Write every table, the manifest and the dictionary of one industry into ``folder``."""
+    module = industry(name)
+    writer = DatasetWriter(folder, module.SCHEMA, params.formats)
+    try:
+        writer.write(reference_tables(name, params))
+        for tables in _all_blocks(name, params, progress):
+            writer.write(tables)
+    finally:
+        writer.close()
+    dictionary = module.SCHEMA.dictionary(writer.rows)
+    dictionary += "\n" + _geography_note(params.locale)
+    (folder / "DATA_DICTIONARY.md").write_text(dictionary, encoding="utf-8")
+    manifest = {
+        "generator": __version__,
+        "industry": name,
+        "parameters": params.record(),
+        "libraries": {lib: metadata.version(lib) for lib in LIBRARIES},
+        "rows": writer.rows,
+        "files": _hashes(folder),
+    }
+    if "sqlite" in params.formats:
+        manifest["libraries"]["sqlite"] = sqlite3.sqlite_version
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    (folder / "manifest.json").write_text(text, encoding="utf-8")
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.name != "manifest.json":
+            found[path.relative_to(folder).as_posix()] = hashlib.sha256(
+                path.read_bytes()
+            ).hexdigest()
+    return found
+
+
+def _geography_note(locale: str) -> str:
+    return (
+        "Addresses are drawn whole from a joint geography table (region, city, district or "
+        f"ZIP, postcode, area code) for {locale}, weighted by population; see the generator's "
+        "`generator/data/README.md` for its sources.\n"
+    )
+
+
+def build(names: list[str], params: Params, out: Path, progress: bool = False) -> list[Path]:
+    """Build each industry into ``out/<industry>``, replacing an older build only when done."""
+    for name in names:  # unknown names fail before anything is written
+        industry(name)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"output path {out} is a file, not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    if not os.access(out, os.W_OK):
+        raise PermissionError(f"output folder {out} is not writable")
+    built = []
+    for name in names:
+        scratch = Path(tempfile.mkdtemp(prefix=f".{name}.building-", dir=out))
+        scratch.chmod(0o755)
+        try:
+            write_industry(name, params, scratch, progress)
+            _replace(scratch, out / name)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        built.append(out / name)
+    return built
+
+
+def _replace(new: Path, target: Path) -> None:
+    """Put the finished ``new`` folder where ``target`` is, removing the older build."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        new.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        new.rename(target)
+
+
+def export(folder: Path, formats: tuple[str, ...]) -> list[Path]:
+    """Add other formats (Parquet, SQLite) to a built folder, from its CSV files.
+
+    The manifest is left as the build wrote it: exports are derived files.
+    """
+    from generator.dataset import read_table
+
+    folder = Path(folder)
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        raise FileNotFoundError(f"{folder} is not a built dataset (it has no manifest.json)")
+    schema = industry(json.loads(manifest.read_text(encoding="utf-8"))["industry"]).SCHEMA
+    scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.export-", dir=folder.parent))
+    try:
+        writer = DatasetWriter(scratch, schema, formats)
+        try:
+            for table in schema.tables:
+                writer.write({table.name: read_table(folder, table)})
+        finally:
+            writer.close()
+        written = []
+        for path in sorted(scratch.rglob("*")):
+            if path.is_file():
+                target = folder / path.relative_to(scratch)
+                target.parent.mkdir(exist_ok=True)
+                os.replace(path, target)
+                written.append(target)
+        return written
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,51 @@
+"""Campaigns with a random control group, and each customer's true response with and without.
+
+Shared by every industry. For one campaign and one block of customers: the eligible customers
+who consented to the campaign's channel are split at random into a treatment group (contacted)
+and a control group (held out). Each has a true probability of responding without contact,
+``p_control``, and with it, ``p_treated = p_control + uplift``; a single uniform draw per
+customer decides both potential outcomes, and the group decides which one happens. So the
+true uplift is known per customer, and treated minus control estimates its mean.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from generator.streams import stream
+
+
+def run(
+    seed: int,
+    block: int,
+    campaign: dict,
+    customer_id: np.ndarray,
+    eligible: np.ndarray,
+    p_control: np.ndarray,
+    uplift: np.ndarray,
+) -> pd.DataFrame:
+    """One row per eligible customer: group, true probabilities and the realised response.
+
+    ``campaign`` needs ``campaign_id`` and ``holdout`` (the control group's share).
+    Arrays are aligned with ``customer_id``; ``eligible`` must already include consent.
+    """
+    rng = stream(seed, f"campaign.{campaign['campaign_id']}", block)
+    draw = rng.random((2, len(customer_id)))  # fixed draws per customer, eligible or not
+    treated = draw[0] >= campaign["holdout"]
+    p_control = np.clip(p_control, 0.0, 1.0)
+    p_treated = np.clip(p_control + uplift, 0.0, 1.0)
+    responded = np.where(treated, draw[1] < p_treated, draw[1] < p_control)
+    keep = np.flatnonzero(eligible)
+    return pd.DataFrame(
+        {
+            "campaign_id": campaign["campaign_id"],
+            "customer_id": customer_id[keep],
+            "index": keep,
+            "treated": treated[keep],
+            "p_control": p_control[keep],
+            "p_treated": p_treated[keep],
+            "uplift": (p_treated - p_control)[keep],
+            "responded": responded[keep],
+        }
+    )

@@ -1,0 +1,142 @@
+"""Reading a built database: tables as typed DataFrames, SQL on its SQLite file, its truth.
+
+    retail = generator.load("retail")
+    retail["transactions"]                 # a DataFrame: dates as datetimes, categories typed
+    retail.sql("SELECT ...")               # a DataFrame from the SQLite database
+    retail.truth("customer_truth")         # the generator's hidden ground truth
+    retail.manifest["parameters"]          # how it was built
+
+The default folder is ``datasets/`` at the top of the course (or the folder named by the
+``GENERATOR_DATASETS`` environment variable).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from generator.schema import Schema, Table
+
+DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "datasets"
+
+
+def datasets_folder(path: str | Path | None = None) -> Path:
+    if path is not None:
+        return Path(path)
+    return Path(os.environ.get("GENERATOR_DATASETS", DEFAULT_FOLDER))
+
+
+def read_table(folder: Path, table: Table) -> pa.Table:
+    """One table from the fastest file there is: Parquet, else CSV (plain or gzipped)."""
+    base = folder / table.path
+    if base.with_suffix(".parquet").exists():
+        return pq.read_table(base.with_suffix(".parquet"))
+    for path in (Path(f"{base}.csv.gz"), base.with_suffix(".csv")):
+        if path.exists():
+            data = pacsv.read_csv(
+                path,
+                convert_options=pacsv.ConvertOptions(
+                    column_types=table.arrow,
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            return data.cast(table.arrow)
+    raise FileNotFoundError(f"no file for table {table.name!r} in {folder}")
+
+
+def to_pandas(data: pa.Table, table: Table) -> pd.DataFrame:
+    """Arrow data as a DataFrame with the schema's pandas types."""
+    frame = data.to_pandas()
+    for column in table.columns:
+        if column.type in ("date", "timestamp"):
+            frame[column.name] = pd.to_datetime(frame[column.name]).astype("datetime64[s]")
+        elif column.type == "category" and column.values:
+            frame[column.name] = pd.Categorical(frame[column.name], categories=column.values)
+    return frame.astype({k: v for k, v in table.pandas_dtypes().items() if not (v == "category")})
+
+
+class Dataset(Mapping):
+    """One industry's built database."""
+
+    def __init__(self, industry: str, folder: Path, schema: Schema):
+        self.industry, self.folder, self.schema = industry, folder, schema
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    @classmethod
+    def open(cls, industry: str, path: str | Path | None = None) -> Dataset:
+        from generator.builder import industry as industry_module
+
+        module = industry_module(industry)
+        folder = datasets_folder(path) / industry
+        if not (folder / "manifest.json").exists():
+            raise FileNotFoundError(
+                f"no {industry} database in {folder.parent}: build it with "
+                f"`python -m generator build {industry} --out {folder.parent}` (or make datasets)"
+            )
+        return cls(industry, folder, module.SCHEMA)
+
+    # -- the tables students see
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        table = self.schema.table(name)
+        if table.truth:
+            raise KeyError(f"{name} is ground truth: use .truth({name!r})")
+        return self._frame(table)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(t.name for t in self.schema.public)
+
+    def __len__(self) -> int:
+        return len(self.schema.public)
+
+    def __repr__(self) -> str:
+        rows = self.manifest["rows"]
+        listed = ", ".join(f"{t.name} ({rows.get(t.name, 0):,})" for t in self.schema.public)
+        return f"<{self.industry} database in {self.folder.name}/: {listed}>"
+
+    def truth(self, name: str) -> pd.DataFrame:
+        """A ground-truth table (under ``_truth/``): what the generator planted."""
+        table = self.schema.table(name)
+        if not table.truth:
+            raise KeyError(f"{name} is not a truth table")
+        return self._frame(table)
+
+    def _frame(self, table: Table) -> pd.DataFrame:
+        if table.name not in self._cache:
+            self._cache[table.name] = to_pandas(read_table(self.folder, table), table)
+        return self._cache[table.name].copy()
+
+    @cached_property
+    def manifest(self) -> dict:
+        return json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return pd.Timestamp(self.manifest["parameters"]["as_of"])
+
+    # -- SQL
+    @property
+    def sqlite_path(self) -> Path:
+        return self.folder / f"{self.industry}.sqlite"
+
+    def connect(self) -> sqlite3.Connection:
+        """A read-only connection to the SQLite database (built by ``make datasets``)."""
+        if not self.sqlite_path.exists():
+            raise FileNotFoundError(
+                f"{self.sqlite_path} is missing: run `make datasets` or "
+                f"`python -m generator export {self.folder}`"
+            )
+        return sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True)
+
+    def sql(self, query: str, params: tuple | dict = ()) -> pd.DataFrame:
+        with self.connect() as db:
+            return pd.read_sql_query(query, db, params=params)

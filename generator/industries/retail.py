@@ -1,0 +1,1029 @@
+"""The supermarket chain: stores, products, receipts and their items, loyalty points, campaigns.
+
+What the data must teach (the Dick's Supermarket case, textbook seed 001) is planted here:
+families with small children buy nappies and baby food, pet owners buy pet food, pain-reliever
+buyers fall into brand (national / store / switcher) by usage (light / medium / heavy) cells,
+consumables are bought on each customer's own cycle, and a few customers bring most revenue.
+Rates live in ``retail.json`` beside this file, with their sources.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from generator import campaigns as campaign_engine
+from generator import population
+from generator.calendar import day_weights
+from generator.locales import Locale
+from generator.population import Window
+from generator.schema import Column, Schema, Table
+from generator.streams import stream
+
+SPEC = json.loads(Path(__file__).with_suffix(".json").read_text(encoding="utf-8"))
+CATEGORIES = {c["name"]: c for c in SPEC["categories"]}
+CYCLE = [c["name"] for c in SPEC["categories"] if c["kind"] == "cycle"]
+BASKET = [c["name"] for c in SPEC["categories"] if c["kind"] == "basket"]
+GROUPS = ("treatment", "control")
+
+C = Column
+_person = (
+    C("customer_id", "int", "Loyalty-card customer number", "会员编号"),
+    C("given_name", "str", "Given name", "名"),
+    C("family_name", "str", "Family name", "姓"),
+    C("gender", "category", "Gender", "性别", values=("F", "M")),
+    C("birth_date", "date", "Date of birth", "出生日期"),
+    C(
+        "household_type",
+        "category",
+        "Household type from the application form",
+        "家庭类型",
+        values=tuple(SPEC["population"]["household_types"]),
+    ),
+    C(
+        "income_band",
+        "category",
+        "Household income band",
+        "收入水平",
+        values=tuple(SPEC["population"]["income_bands"]),
+    ),
+    C("address", "str", "Street address", "地址"),
+    C("city", "str", "City", "城市"),
+    C("region", "str", "State (en_US) or province (zh_CN)", "州/省"),
+    C("postcode", "str", "ZIP code or postcode", "邮编"),
+    C("phone", "str", "Phone number (fictional range)", "电话"),
+    C("email", "str", "E-mail address (reserved example domains)", "电子邮箱", nullable=True),
+    C("registered_on", "date", "Date the customer joined the loyalty programme", "注册日期"),
+    C(
+        "acquisition_source",
+        "category",
+        "How the customer was acquired",
+        "获客渠道",
+        values=tuple(SPEC["population"]["acquisition_sources"]),
+    ),
+    C(
+        "home_store_id",
+        "int",
+        "The store the customer registered at",
+        "常去门店",
+        references="stores.store_id",
+    ),
+    *(
+        C(f"consent_{ch}", "bool", f"Agreed to be contacted by {ch}", f"同意{zh}联系")
+        for ch, zh in zip(population.CHANNELS, ("邮寄", "电子邮件", "短信", "电话"), strict=True)
+    ),
+)
+
+SCHEMA = Schema(
+    industry="retail",
+    title=SPEC["title"],
+    notes=tuple(SPEC["sources"]),
+    tables=(
+        Table(
+            "stores",
+            "The chain's stores",
+            "门店",
+            (
+                C("store_id", "int", "Store number", "门店编号"),
+                C("name", "str", "Store name", "门店名称"),
+                C("city", "str", "City", "城市"),
+                C("region", "str", "State or province", "州/省"),
+                C("opened_on", "date", "Opening date", "开业日期"),
+                C("floor_area_m2", "int", "Sales floor area", "营业面积", unit="m²"),
+            ),
+            key=("store_id",),
+        ),
+        Table(
+            "products",
+            "Products on sale",
+            "商品",
+            (
+                C("product_id", "int", "Product number (SKU)", "商品编号"),
+                C("name", "str", "Product name", "商品名称"),
+                C("category", "category", "Category", "品类", values=tuple(CATEGORIES)),
+                C("brand", "str", "Brand", "品牌"),
+                C("store_brand", "bool", "The chain's own brand (vs a national brand)", "自有品牌"),
+                C("price", "money", "Shelf price", "价格", check="price > 0", unit="currency"),
+                C(
+                    "replenishment_days",
+                    "int",
+                    "Typical days between purchases (consumables only)",
+                    "补货周期",
+                    nullable=True,
+                    unit="days",
+                ),
+            ),
+            key=("product_id",),
+        ),
+        Table(
+            "customers",
+            "Loyalty-card members",
+            "会员",
+            _person,
+            key=("customer_id",),
+            indexes=("postcode",),
+        ),
+        Table(
+            "transactions",
+            "Receipts: one row per shopping trip",
+            "交易(小票)",
+            (
+                C("transaction_id", "int", "Receipt number", "小票编号"),
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C("store_id", "int", "Store", "门店编号", references="stores.store_id"),
+                C("timestamp", "timestamp", "Date and time of the purchase", "交易时间"),
+                C("channel", "category", "In store or online", "渠道", values=("store", "online")),
+                C(
+                    "total",
+                    "money",
+                    "Amount paid: the sum of the receipt's items",
+                    "金额",
+                    unit="currency",
+                ),
+            ),
+            key=("transaction_id",),
+            indexes=("timestamp",),
+        ),
+        Table(
+            "transaction_items",
+            "Receipt lines",
+            "交易明细",
+            (
+                C(
+                    "transaction_id",
+                    "int",
+                    "Receipt",
+                    "小票编号",
+                    references="transactions.transaction_id",
+                ),
+                C("line", "int", "Line number on the receipt", "行号"),
+                C("product_id", "int", "Product", "商品编号", references="products.product_id"),
+                C("quantity", "int", "Units bought", "数量", check="quantity > 0"),
+                C("unit_price", "money", "Price per unit", "单价", unit="currency"),
+                C(
+                    "discount",
+                    "money",
+                    "Coupon discount on the line",
+                    "优惠金额",
+                    check="discount >= 0",
+                    unit="currency",
+                ),
+                C("amount", "money", "quantity × unit_price − discount", "金额", unit="currency"),
+            ),
+            key=("transaction_id", "line"),
+        ),
+        Table(
+            "loyalty_points",
+            "Points earned and redeemed",
+            "积分",
+            (
+                C(
+                    "transaction_id",
+                    "int",
+                    "Receipt",
+                    "小票编号",
+                    references="transactions.transaction_id",
+                ),
+                C("kind", "category", "Earned or redeemed", "类型", values=("earned", "redeemed")),
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C("date", "date", "Date", "日期"),
+                C("points", "int", "Points (negative when redeemed)", "积分"),
+            ),
+            key=("transaction_id", "kind"),
+        ),
+        Table(
+            "campaigns",
+            "Marketing campaigns",
+            "营销活动",
+            (
+                C("campaign_id", "int", "Campaign number", "活动编号"),
+                C("name", "str", "Campaign name", "活动名称"),
+                C(
+                    "category",
+                    "category",
+                    "Promoted category",
+                    "推广品类",
+                    values=tuple(CATEGORIES),
+                ),
+                C("channel", "category", "Contact channel", "联系渠道", values=population.CHANNELS),
+                C("launched_on", "date", "Date the offers were sent", "发送日期"),
+                C(
+                    "response_days",
+                    "int",
+                    "Days after launch a purchase counts as a response",
+                    "响应期",
+                    unit="days",
+                ),
+                C(
+                    "holdout_share",
+                    "float",
+                    "Share of eligible customers held out as control",
+                    "对照组比例",
+                ),
+                C("coupon_value", "money", "Coupon discount", "优惠券面值", unit="currency"),
+                C("eligibility", "str", "Who was eligible", "目标人群"),
+            ),
+            key=("campaign_id",),
+        ),
+        Table(
+            "campaign_contacts",
+            "Eligible customers: contacted (treatment) or held out",
+            "活动名单(含对照组)",
+            (
+                C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C(
+                    "test_group",
+                    "category",
+                    "treatment (contacted) or control (held out)",
+                    "分组",
+                    values=GROUPS,
+                ),
+                C(
+                    "channel",
+                    "category",
+                    "Channel used (treatment) or that would have been used",
+                    "渠道",
+                    values=population.CHANNELS,
+                ),
+                C(
+                    "sent_on",
+                    "date",
+                    "Date the offer was sent (treatment only)",
+                    "发送日期",
+                    nullable=True,
+                ),
+                C(
+                    "responded",
+                    "bool",
+                    "Bought the promoted category within the response window",
+                    "是否响应",
+                ),
+            ),
+            key=("campaign_id", "customer_id"),
+        ),
+        Table(
+            "coupon_redemptions",
+            "Campaign coupons used at the till",
+            "优惠券核销",
+            (
+                C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C(
+                    "transaction_id",
+                    "int",
+                    "Receipt",
+                    "小票编号",
+                    references="transactions.transaction_id",
+                ),
+                C("redeemed_on", "date", "Date", "核销日期"),
+                C("discount", "money", "Discount given", "优惠金额", unit="currency"),
+            ),
+            key=("campaign_id", "customer_id"),
+        ),
+        Table(
+            "complaints",
+            "Customer complaints",
+            "投诉",
+            (
+                C("complaint_id", "int", "Complaint number", "投诉编号"),
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C("store_id", "int", "Store concerned", "门店编号", references="stores.store_id"),
+                C("received_on", "date", "Date received", "受理日期"),
+                C(
+                    "channel",
+                    "category",
+                    "How it came in",
+                    "投诉渠道",
+                    values=("store", "phone", "email", "web"),
+                ),
+                C(
+                    "topic",
+                    "category",
+                    "Topic",
+                    "投诉类型",
+                    values=("product quality", "price", "staff", "waiting time", "out of stock"),
+                ),
+                C("resolved", "bool", "Resolved to the customer's satisfaction", "是否解决"),
+            ),
+            key=("complaint_id",),
+        ),
+        Table(
+            "customer_truth",
+            "Latent traits behind each customer's behaviour",
+            "客户真实特征",
+            (
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C(
+                    "segment",
+                    "category",
+                    "Latent segment",
+                    "潜在细分",
+                    values=tuple(SPEC["population"]["traits"]["segments"]),
+                ),
+                C("activity", "float", "Shopping-rate multiplier", "活跃度"),
+                C("spend", "float", "Basket-size multiplier", "消费力"),
+                C(
+                    "price_sensitivity",
+                    "float",
+                    "0 (indifferent) to 1 (very price sensitive)",
+                    "价格敏感度",
+                ),
+                C("stop_hazard", "float", "Monthly probability of leaving for good", "流失风险"),
+                C(
+                    "stopped_on",
+                    "date",
+                    "Date the customer stopped buying for good",
+                    "流失日期",
+                    nullable=True,
+                ),
+                C("pet_owner", "bool", "Owns a pet", "养宠物"),
+                C("baby", "bool", "Has a child under three", "有婴幼儿"),
+                C(
+                    "pain_brand",
+                    "category",
+                    "Pain-reliever brand preference",
+                    "止痛药品牌偏好",
+                    values=("national", "store", "switcher"),
+                    nullable=True,
+                ),
+                C(
+                    "pain_usage",
+                    "category",
+                    "Pain-reliever usage",
+                    "止痛药用量",
+                    values=("light", "medium", "heavy"),
+                    nullable=True,
+                ),
+            ),
+            key=("customer_id",),
+            truth=True,
+        ),
+        Table(
+            "purchase_cycles",
+            "Each customer's own replenishment cycle per category",
+            "个人补货周期",
+            (
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C("category", "category", "Category", "品类", values=tuple(CYCLE)),
+                C(
+                    "cycle_days",
+                    "float",
+                    "Planted mean days between purchases",
+                    "周期",
+                    unit="days",
+                ),
+            ),
+            key=("customer_id", "category"),
+            truth=True,
+        ),
+        Table(
+            "campaign_truth",
+            "True response probabilities and uplift per eligible customer",
+            "真实响应与增量",
+            (
+                C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C(
+                    "p_control",
+                    "float",
+                    "Probability of responding without contact",
+                    "未触达响应率",
+                ),
+                C("p_treated", "float", "Probability of responding when contacted", "触达响应率"),
+                C("uplift", "float", "p_treated − p_control", "真实增量"),
+            ),
+            key=("campaign_id", "customer_id"),
+            truth=True,
+        ),
+    ),
+)
+
+
+# ---------------------------------------------------------------- reference tables
+
+
+def reference(seed: int, locale: Locale, window: Window) -> dict[str, pd.DataFrame]:
+    """The tables that do not depend on customers: stores, products, campaigns."""
+    return {
+        "stores": _stores(seed, locale, window),
+        "products": _products(seed, locale),
+        "campaigns": _campaigns(locale, window),
+    }
+
+
+def _stores(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
+    rng = stream(seed, "retail.stores")
+    chain = SPEC["chain"]
+    region = chain["region"][locale.code]
+    region_column = "state_code" if locale.code == "en_US" else "province"
+    geo = locale.geography
+    cities = geo[geo[region_column] == region].groupby("city")["weight"].sum()
+    cities = cities.sort_values(ascending=False, kind="stable")
+    n = chain["stores"]
+    city = rng.choice(cities.index.to_numpy(object), size=n, p=(cities / cities.sum()).to_numpy())
+    city = np.sort(city)
+    name = chain["name"][locale.code]
+    opened = window.start - pd.to_timedelta(rng.integers(400, 9000, size=n), unit="D")
+    return pd.DataFrame(
+        {
+            "store_id": np.arange(1, n + 1),
+            "name": [f"{name} {c} {i + 1}" for i, c in enumerate(city)],
+            "city": city,
+            "region": region,
+            "opened_on": opened.normalize(),
+            "floor_area_m2": rng.integers(8, 45, size=n) * 100,
+        }
+    )
+
+
+def _products(seed: int, locale: Locale) -> pd.DataFrame:
+    rng = stream(seed, "retail.products")
+    brands = SPEC["brands"][locale.code]
+    rows = []
+    for category in SPEC["categories"]:
+        low, high = category["price"]
+        label = category["en"] if locale.code == "en_US" else category["zh"]
+        for k in range(category["products"]):
+            store_brand = k % round(1 / SPEC["store_brand_share"]) == 1
+            if category["name"] == "pain_reliever":
+                store_brand = k % 2 == 1
+                brand = brands["store"] if store_brand else brands["pain_national"]
+            else:
+                brand = (
+                    brands["store"]
+                    if store_brand
+                    else brands["national"][rng.integers(len(brands["national"]))]
+                )
+            size = category["sizes"][k % len(category["sizes"])]
+            price = rng.uniform(low, high) * (1 - SPEC["store_brand_discount"] * store_brand)
+            cycle = category.get("cycle_days")
+            rows.append(
+                (
+                    f"{brand} {label} {size}",
+                    category["name"],
+                    brand,
+                    store_brand,
+                    round(price, 2),
+                    cycle if isinstance(cycle, int) else None,
+                )
+            )
+    frame = pd.DataFrame(
+        rows, columns=["name", "category", "brand", "store_brand", "price", "replenishment_days"]
+    )
+    frame.insert(0, "product_id", np.arange(1001, 1001 + len(frame)))
+    frame["replenishment_days"] = frame["replenishment_days"].astype("Int64")
+    return frame
+
+
+def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
+    rows = []
+    for i, c in enumerate(SPEC["campaigns"], start=1):
+        launched = window.as_of - pd.Timedelta(days=c["days_before_as_of"])
+        # a campaign needs 180 days of history before it and its whole window inside
+        if launched - pd.Timedelta(days=180) < window.start:
+            continue
+        rows.append(
+            {
+                "campaign_id": i,
+                "name": c["name"] if locale.code == "en_US" else c["zh"],
+                "category": c["category"],
+                "channel": c["channel"],
+                "launched_on": launched,
+                "response_days": c["window_days"],
+                "holdout_share": c["holdout"],
+                "coupon_value": c["discount"],
+                "eligibility": c["eligible"],
+            }
+        )
+    return pd.DataFrame(rows, columns=[c.name for c in SCHEMA.table("campaigns").columns])
+
+
+# ---------------------------------------------------------------- one block of customers
+
+
+def block(
+    seed: int,
+    locale: Locale,
+    window: Window,
+    ref: dict[str, pd.DataFrame],
+    block_no: int,
+    first_id: int,
+    count: int,
+) -> dict[str, pd.DataFrame]:
+    """Every customer-dependent table for one block of customers."""
+    return _Block(seed, locale, window, ref, block_no, first_id, count).tables()
+
+
+class _Block:
+    def __init__(self, seed, locale, window, ref, block_no, first_id, count):
+        self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
+        self.no = block_no
+        self.people = population.customers(
+            SPEC["population"],
+            locale,
+            window,
+            seed,
+            block_no,
+            first_id,
+            count,
+            region=SPEC["chain"]["region"][locale.code],
+        )
+        self.n = count
+        self.days = window.days
+        self.weights = day_weights(window, locale, SPEC["calendar"])
+        self.cum = np.concatenate([[0.0], np.cumsum(self.weights)])
+        start = window.start
+        begins = np.maximum(self.people["registered_on"], start)
+        self.first = (begins - start).dt.days.to_numpy()
+        stopped = self.people["truth_stopped_on"]
+        last = stopped.fillna(window.as_of + pd.Timedelta(days=1)) - pd.Timedelta(days=1)
+        self.last = np.minimum((last - start).dt.days.to_numpy(), len(self.days) - 1)
+        self.behaviour = SPEC["behaviour"]
+        self._latent()
+
+    def rng(self, purpose: str) -> np.random.Generator:
+        return stream(self.seed, f"retail.{purpose}", self.no)
+
+    # -- latent retail traits
+    def _latent(self):
+        rng, b, p = self.rng("latent"), self.behaviour, self.people
+        family = p["household_type"].isin(["young_children", "older_children"]).to_numpy()
+        pet_share = np.where(family, b["pet_owner_share_families"], b["pet_owner_share"])
+        self.pet = rng.random(self.n) < pet_share
+        self.baby = (p["household_type"] == "young_children").to_numpy() & (
+            rng.random(self.n) < b["baby_buyer_share"]
+        )
+        self.pain = rng.random(self.n) < b["pain_user_share"]
+        self.pain_brand = np.array(list(b["pain_brand"]))[
+            rng.choice(3, self.n, p=list(b["pain_brand"].values()))
+        ]
+        self.pain_usage = np.array(list(b["pain_usage"]))[
+            rng.choice(3, self.n, p=list(b["pain_usage"].values()))
+        ]
+        self.redeemer = rng.beta(2, 3, self.n)
+        stores = self.ref["stores"]
+        home = rng.integers(0, len(stores), self.n)  # a store in the customer's own city if any
+        by_city = {c: i for i, c in enumerate(stores["city"])}
+        local = np.array([by_city.get(c, -1) for c in p["city"]])
+        self.home = np.where(local >= 0, local, home)
+
+    # -- when each customer buys
+    def _sample_days(self, rng, who: np.ndarray) -> np.ndarray:
+        a, b = self.first[who], self.last[who]
+        target = self.cum[a] + rng.random(len(who)) * (self.cum[b + 1] - self.cum[a])
+        return np.clip(np.searchsorted(self.cum, target, side="right") - 1, a, b)
+
+    def _top_up_trips(self):
+        rng = self.rng("trips")
+        rate = self.behaviour["top_up_trips_per_week"] * self.people["truth_activity"].to_numpy()
+        active = self.last >= self.first
+        expected = np.where(active, rate / 7 * (self.cum[self.last + 1] - self.cum[self.first]), 0)
+        who = np.repeat(np.arange(self.n), rng.poisson(expected))
+        return who, self._sample_days(rng, who)
+
+    def _cycle_events(self):
+        """Planned purchase days of consumables, each customer on their own cycle."""
+        rng = self.rng("cycles")
+        events, cycles = [], []
+        for name in CYCLE:
+            category = CATEGORIES[name]
+            buyers = category["buyers"]
+            if buyers == "baby":
+                who = np.flatnonzero(self.baby)
+            elif buyers == "pet":
+                who = np.flatnonzero(self.pet)
+            elif buyers == "pain":
+                who = np.flatnonzero(self.pain)
+            else:
+                who = np.flatnonzero(rng.random(self.n) < buyers)
+            if category["cycle_days"] == "usage":
+                base = np.array(
+                    [self.behaviour["pain_cycle_days"][u] for u in self.pain_usage[who]],
+                    dtype=float,
+                )
+            else:
+                base = np.full(len(who), float(category["cycle_days"]))
+            cycle = base * rng.lognormal(0, 0.12, len(who))
+            cycles.append(pd.DataFrame({"index": who, "category": name, "cycle_days": cycle}))
+            if len(who) == 0:
+                continue
+            steps = int(np.ceil(len(self.days) / cycle.min() * 1.4)) + 2
+            gaps = cycle[:, None] * rng.gamma(12.0, 1 / 12.0, (len(who), steps))
+            start = self.first[who] + rng.random(len(who)) * cycle
+            when = np.floor(start[:, None] + np.cumsum(gaps, axis=1) - gaps[:, :1])
+            inside = when <= self.last[who][:, None]
+            rows, cols = np.nonzero(inside)
+            events.append(
+                pd.DataFrame(
+                    {"index": who[rows], "day": when[rows, cols].astype(np.int64), "category": name}
+                )
+            )
+        return pd.concat(events, ignore_index=True), pd.concat(cycles, ignore_index=True)
+
+    # -- campaigns: replace organic purchases in the window by the potential outcomes
+    def _campaigns(self, events: pd.DataFrame, trips_who, trips_day):
+        contacts, responses = [], []
+        for c in self.ref["campaigns"].itertuples(index=False):
+            spec = SPEC["campaigns"][c.campaign_id - 1]
+            launch = (c.launched_on - self.window.start).days
+            end = launch + c.response_days - 1
+            # history before launch: trips and purchases of the promoted or gate category
+            before = (trips_day < launch) & (trips_day >= launch - 90)
+            active_90 = np.bincount(trips_who[before], minlength=self.n) > 0
+            bought = events["day"].between(launch - 180, launch - 1)
+            if c.eligibility == "active_90":
+                eligible = active_90
+            else:  # bought_180: bought the promoted category in the 180 days before
+                mask = bought & (events["category"] == c.category)
+                eligible = np.bincount(events["index"][mask], minlength=self.n) > 0
+            eligible &= self.people[f"consent_{c.channel}"].to_numpy()
+            # the chance of buying the category in the window without contact, and the uplift
+            in_window = events["day"].between(launch, end) & (events["category"] == c.category)
+            cycle = self._cycle_of(c.category)
+            alive = np.clip((np.minimum(self.last, end) - launch + 1) / c.response_days, 0, 1)
+            user = np.isfinite(cycle)
+            # a buyer on a cycle buys in the window with probability 1 - exp(-window / cycle)
+            p_control = (
+                np.where(user, 1 - np.exp(-c.response_days / np.where(user, cycle, 1.0)), 0.03)
+                * alive
+            )
+            sensitivity = self.people["truth_price_sensitivity"].to_numpy()
+            relevance = np.where(user, 1.0, 0.35)
+            uplift = (
+                spec["uplift"] * (0.4 + 1.2 * sensitivity) * relevance * (1 - p_control) * alive
+            )
+            result = campaign_engine.run(
+                self.seed,
+                self.no,
+                {"campaign_id": c.campaign_id, "holdout": c.holdout_share},
+                self.people["customer_id"].to_numpy(),
+                eligible,
+                p_control,
+                uplift,
+            )
+            # eligible customers' organic purchases in the window give way to the outcome
+            drop = in_window & np.isin(events["index"], result["index"])
+            events = events[~drop]
+            rng = self.rng(f"response.{c.campaign_id}")
+            responders = result[result["responded"]]
+            r_first = np.maximum(launch, self.first[responders["index"]])
+            r_last = np.minimum(end, self.last[responders["index"]])
+            day = r_first + np.floor(rng.random(len(responders)) * (r_last - r_first + 1))
+            responses.append(
+                pd.DataFrame(
+                    {
+                        "index": responders["index"].to_numpy(),
+                        "day": day.astype(np.int64),
+                        "category": c.category,
+                        "campaign_id": c.campaign_id,
+                        "treated": responders["treated"].to_numpy(),
+                    }
+                )
+            )
+            result["channel"] = c.channel
+            result["sent_on"] = np.where(result["treated"], c.launched_on, pd.NaT)
+            contacts.append(result)
+        return events, contacts, responses
+
+    def _cycle_of(self, category: str) -> np.ndarray:
+        cycle = np.full(self.n, np.inf)
+        table = self.cycles[self.cycles["category"] == category]
+        cycle[table["index"].to_numpy()] = table["cycle_days"].to_numpy()
+        return cycle
+
+    # -- assembly
+    def tables(self) -> dict[str, pd.DataFrame]:
+        trips_who, trips_day = self._top_up_trips()
+        events, self.cycles = self._cycle_events()
+        events, contacts, responses = self._campaigns(events, trips_who, trips_day)
+        events = pd.concat(
+            [events.assign(campaign_id=0, treated=False), *responses], ignore_index=True
+        )
+        trips, items = self._attach(trips_who, trips_day, events)
+        return self._output(trips, items, contacts)
+
+    def _attach(self, trips_who, trips_day, events):
+        """Consumables join a planned trip within a few days, or make trips of their own."""
+        stride = len(self.days) + 1
+        planned = np.unique(trips_who.astype(np.int64) * stride + trips_day)
+        key = events["index"].to_numpy(np.int64) * stride + events["day"].to_numpy()
+        pos = np.searchsorted(planned, key)
+        left = planned[np.clip(pos - 1, 0, max(len(planned) - 1, 0))] if len(planned) else key
+        right = planned[np.clip(pos, 0, max(len(planned) - 1, 0))] if len(planned) else key
+        same_left = (left // stride) == (key // stride)
+        same_right = (right // stride) == (key // stride)
+        # a consumable joins a trip at most a few days (and under a third of its cycle) away
+        cycle = self.cycles.set_index(["index", "category"])["cycle_days"]
+        own_cycle = (
+            cycle.reindex(pd.MultiIndex.from_arrays([events["index"], events["category"]]))
+            .fillna(30)
+            .to_numpy()
+        )
+        tol = np.minimum(self.behaviour["attach_tolerance_days"], np.floor(own_cycle / 3))
+        width = self.behaviour["shared_trip_days"]
+        d_left = np.where(same_left, key - left, 10**9)
+        d_right = np.where(same_right, right - key, 10**9)
+        best = np.where(d_left <= d_right, left, right)
+        near = np.minimum(d_left, d_right) <= tol
+        # the rest share trips among themselves: events in the same stretch of days (its
+        # phase random per customer) are bought together on the stretch's first event day
+        customer = key // stride
+        phase = self.rng("stretches").integers(0, width, self.n)[customer]
+        stretch = customer * stride + (key % stride + phase) // width
+        first_day = pd.Series(key).groupby(stretch).transform("min").to_numpy()
+        attached = np.where(near, best, first_day)
+        # a campaign response happens on its own day
+        attached = np.where(events["campaign_id"].to_numpy() > 0, key, attached)
+        trip_keys = np.unique(np.concatenate([planned, attached]))
+        events = events.assign(trip=np.searchsorted(trip_keys, attached))
+        trips = pd.DataFrame(
+            {
+                "index": trip_keys // stride,
+                "day": trip_keys % stride,
+                "planned": np.isin(trip_keys, planned),
+            }
+        )
+        return trips, events
+
+    def _output(self, trips, events, contacts):
+        p, b = self.people, self.behaviour
+        rng = self.rng("baskets")
+        products = self.ref["products"]
+        ids = p["customer_id"].to_numpy()
+        who = trips["index"].to_numpy()
+        # basket items: a top-up trip always has some, a consumables-only trip may have none
+        spend = p["truth_spend"].to_numpy()[who]
+        mean = b["discretionary_items_per_trip"] * spend
+        count = np.where(
+            trips["planned"], 1 + rng.poisson(np.maximum(mean - 1, 0)), rng.poisson(mean * 0.4)
+        )
+        item_trip = np.repeat(np.arange(len(trips)), count)
+        taste = self.rng("taste").lognormal(0, 0.6, (self.n, len(BASKET)))
+        popularity = np.array([CATEGORIES[c]["popularity"] for c in BASKET])
+        cum = np.cumsum(taste * popularity, axis=1)
+        cum /= cum[:, -1:]
+        u = rng.random(len(item_trip))
+        basket_cat = (cum[who[item_trip]] < u[:, None]).sum(axis=1)
+        basket_cat = np.minimum(basket_cat, len(BASKET) - 1)
+        basket_product = self._pick_products(rng, np.array(BASKET)[basket_cat], who[item_trip])
+        cycle_product = self._pick_products(
+            rng,
+            events["category"].to_numpy(),
+            events["index"].to_numpy(),
+            coupon=events["treated"].to_numpy(),
+        )
+        lines = pd.DataFrame(
+            {
+                "trip": np.concatenate([events["trip"].to_numpy(), item_trip]),
+                "product_id": np.concatenate([cycle_product, basket_product]),
+                "campaign_id": np.concatenate(
+                    [events["campaign_id"].to_numpy(), np.zeros(len(item_trip), np.int64)]
+                ),
+                "treated": np.concatenate(
+                    [events["treated"].to_numpy(), np.zeros(len(item_trip), bool)]
+                ),
+            }
+        )
+        lines = lines.sort_values(["trip", "campaign_id", "product_id"], kind="stable")
+        # transactions
+        hours = np.asarray(b["hours"], float)
+        hour = rng.choice(24, len(trips), p=hours / hours.sum())
+        minute = rng.integers(0, 60, len(trips))
+        day = self.window.start + pd.to_timedelta(trips["day"].to_numpy(), unit="D")
+        stamp = day + pd.to_timedelta(hour * 60 + minute, unit="m")
+        online = rng.random(len(trips)) < SPEC["chain"]["online_share"]
+        other = rng.integers(0, len(self.ref["stores"]), len(trips))
+        store_index = np.where(
+            rng.random(len(trips)) < SPEC["chain"]["home_store_share"], self.home[who], other
+        )
+        seq = trips.groupby("index").cumcount().to_numpy() + 1
+        transaction_id = ids[who] * 100_000 + seq
+        # lines: quantity, price, coupon
+        price = products.set_index("product_id")["price"]
+        quantity = rng.choice([1, 2, 3], len(lines), p=list(b["quantity"].values()))
+        quantity = np.where(lines["campaign_id"] > 0, 1, quantity)
+        unit_price = price.reindex(lines["product_id"]).to_numpy()
+        coupon_values = self.ref["campaigns"].set_index("campaign_id")["coupon_value"]
+        redeems = (
+            (lines["campaign_id"].to_numpy() > 0)
+            & lines["treated"].to_numpy()
+            & (rng.random(len(lines)) < 0.85)
+        )
+        discount = np.where(
+            redeems, coupon_values.reindex(lines["campaign_id"]).fillna(0).to_numpy(), 0.0
+        )
+        discount = np.minimum(discount, np.round(unit_price * quantity * 0.5, 2))
+        amount = np.round(quantity * unit_price - discount, 2)
+        line_trip = lines["trip"].to_numpy()
+        items = pd.DataFrame(
+            {
+                "transaction_id": transaction_id[line_trip],
+                "line": lines.groupby("trip").cumcount().to_numpy() + 1,
+                "product_id": lines["product_id"].to_numpy(),
+                "quantity": quantity,
+                "unit_price": unit_price,
+                "discount": discount,
+                "amount": amount,
+            }
+        )
+        cents = np.bincount(line_trip, weights=np.round(amount * 100), minlength=len(trips))
+        total = np.round(cents) / 100
+        has_items = np.bincount(line_trip, minlength=len(trips)) > 0
+        transactions = pd.DataFrame(
+            {
+                "transaction_id": transaction_id,
+                "customer_id": ids[who],
+                "store_id": self.ref["stores"]["store_id"].to_numpy()[store_index],
+                "timestamp": stamp,
+                "channel": np.where(online, "online", "store"),
+                "total": total,
+            }
+        )[has_items]
+        keep = transactions["transaction_id"].to_numpy()
+        return {
+            "customers": self._customers(),
+            "transactions": transactions.reset_index(drop=True),
+            "transaction_items": items,
+            "loyalty_points": self._points(transactions, who[has_items]),
+            **self._contacts(contacts, lines, transaction_id, day, redeems, discount, keep),
+            "complaints": self._complaints(),
+            **self._truth(),
+        }
+
+    def _pick_products(self, rng, categories, who, coupon=None):
+        """A product of each category: the customer's usual one, or the brand they prefer."""
+        products = self.ref["products"]
+        out = np.zeros(len(categories), np.int64)
+        favourite = self.rng("favourites").random((self.n, len(CATEGORIES)))
+        for k, name in enumerate(CATEGORIES):
+            rows = np.flatnonzero(categories == name)
+            if len(rows) == 0:
+                continue
+            choice = products[products["category"] == name]
+            ids = choice["product_id"].to_numpy()
+            if name == "pain_reliever":
+                own = choice["store_brand"].to_numpy()
+                brand = self.pain_brand[who[rows]]
+                wants_store = np.where(brand == "store", True, brand == "switcher")
+                wants_store = np.where(
+                    brand == "switcher", rng.random(len(rows)) < 0.5, wants_store
+                )
+                loyal = rng.random(len(rows)) < self.behaviour["brand_loyalty"]
+                wants_store = np.where(loyal, wants_store, ~wants_store)
+                if coupon is not None:  # a coupon is for the store brand
+                    wants_store |= coupon[rows]
+                pool_store, pool_national = ids[own], ids[~own]
+                pick = rng.integers(0, 1 << 30, len(rows))
+                out[rows] = np.where(
+                    wants_store,
+                    pool_store[pick % len(pool_store)],
+                    pool_national[pick % len(pool_national)],
+                )
+                continue
+            usual = (favourite[who[rows], k] * len(ids)).astype(int)
+            other = rng.integers(0, len(ids), len(rows))
+            out[rows] = ids[np.where(rng.random(len(rows)) < 0.7, usual, other)]
+        return out
+
+    def _customers(self) -> pd.DataFrame:
+        frame = self.people[
+            [c.name for c in SCHEMA.table("customers").columns if c.name != "home_store_id"]
+        ].copy()
+        frame.insert(15, "home_store_id", self.ref["stores"]["store_id"].to_numpy()[self.home])
+        return frame[[c.name for c in SCHEMA.table("customers").columns]]
+
+    def _points(self, transactions: pd.DataFrame, who: np.ndarray) -> pd.DataFrame:
+        loyalty = self.behaviour["loyalty"]
+        earned = np.floor(transactions["total"].to_numpy() * loyalty["points_per_unit"])
+        earned = earned.astype(np.int64)
+        customer = transactions["customer_id"].to_numpy()
+        cumulative = pd.Series(earned).groupby(customer).cumsum().to_numpy()
+        block = loyalty["redeem_block"]
+        crossed = (cumulative // block) > ((cumulative - earned) // block)
+        rng = self.rng("points")
+        redeem = crossed & (rng.random(len(earned)) < self.redeemer[who])
+        date = transactions["timestamp"].dt.normalize().to_numpy()
+        ids = transactions["transaction_id"].to_numpy()
+        frame = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "transaction_id": ids,
+                        "kind": "earned",
+                        "customer_id": customer,
+                        "date": date,
+                        "points": earned,
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "transaction_id": ids[redeem],
+                        "kind": "redeemed",
+                        "customer_id": customer[redeem],
+                        "date": date[redeem],
+                        "points": -block,
+                    }
+                ),
+            ]
+        )
+        return frame.sort_values(["transaction_id", "kind"], kind="stable").reset_index(drop=True)
+
+    def _contacts(self, contacts, lines, transaction_id, day, redeems, discount, keep):
+        columns = [c.name for c in SCHEMA.table("campaign_contacts").columns]
+        truth_columns = [c.name for c in SCHEMA.table("campaign_truth").columns]
+        if not contacts:
+            return {
+                "campaign_contacts": pd.DataFrame(columns=columns),
+                "campaign_truth": pd.DataFrame(columns=truth_columns),
+                "coupon_redemptions": pd.DataFrame(
+                    columns=[c.name for c in SCHEMA.table("coupon_redemptions").columns]
+                ),
+            }
+        frame = pd.concat(contacts, ignore_index=True)
+        frame["test_group"] = np.where(frame["treated"], "treatment", "control")
+        is_coupon = (lines["campaign_id"].to_numpy() > 0) & redeems
+        trip = lines["trip"].to_numpy()[is_coupon]
+        ids = self.people["customer_id"].to_numpy()
+        customer = transaction_id[trip] // 100_000
+        redemptions = pd.DataFrame(
+            {
+                "campaign_id": lines["campaign_id"].to_numpy()[is_coupon],
+                "customer_id": customer,
+                "transaction_id": transaction_id[trip],
+                "redeemed_on": day[trip],
+                "discount": discount[is_coupon],
+            }
+        )
+        redemptions = redemptions[np.isin(redemptions["transaction_id"], keep)]
+        del ids
+        return {
+            "campaign_contacts": frame[columns],
+            "campaign_truth": frame[truth_columns],
+            "coupon_redemptions": redemptions.sort_values(
+                ["campaign_id", "customer_id"]
+            ).reset_index(drop=True),
+        }
+
+    def _complaints(self) -> pd.DataFrame:
+        rng = self.rng("complaints")
+        active_days = np.maximum(self.last - self.first + 1, 0)
+        count = rng.poisson(self.behaviour["complaints_per_year"] * active_days / 365.25)
+        who = np.repeat(np.arange(self.n), count)
+        day = self.first[who] + np.floor(rng.random(len(who)) * active_days[who]).astype(int)
+        # some who leave complain shortly before they go
+        leaving = np.flatnonzero(
+            self.people["truth_stopped_on"].notna().to_numpy()
+            & (active_days > 60)
+            & (rng.random(self.n) < self.behaviour["complaint_before_stop"])
+        )
+        who = np.concatenate([who, leaving])
+        day = np.concatenate([day, self.last[leaving] - rng.integers(0, 60, len(leaving))])
+        order = np.lexsort((day, who))
+        who, day = who[order], day[order]
+        seq = pd.Series(who).groupby(who).cumcount().to_numpy() + 1
+        stores = self.ref["stores"]["store_id"].to_numpy()
+        topics = SCHEMA.table("complaints").column("topic").values
+        channels = SCHEMA.table("complaints").column("channel").values
+        return pd.DataFrame(
+            {
+                "complaint_id": self.people["customer_id"].to_numpy()[who] * 100 + seq,
+                "customer_id": self.people["customer_id"].to_numpy()[who],
+                "store_id": stores[self.home[who]],
+                "received_on": self.window.start + pd.to_timedelta(day, unit="D"),
+                "channel": np.array(channels)[rng.choice(4, len(who), p=[0.4, 0.3, 0.15, 0.15])],
+                "topic": np.array(topics)[rng.choice(5, len(who), p=[0.3, 0.2, 0.2, 0.15, 0.15])],
+                "resolved": rng.random(len(who)) < 0.7,
+            }
+        )
+
+    def _truth(self) -> dict[str, pd.DataFrame]:
+        p = self.people
+        pain = np.where(self.pain, self.pain_brand, None)
+        usage = np.where(self.pain, self.pain_usage, None)
+        customer_truth = pd.DataFrame(
+            {
+                "customer_id": p["customer_id"],
+                "segment": p["truth_segment"],
+                "activity": p["truth_activity"].round(4),
+                "spend": p["truth_spend"].round(4),
+                "price_sensitivity": p["truth_price_sensitivity"].round(4),
+                "stop_hazard": p["truth_stop_hazard"].round(5),
+                "stopped_on": p["truth_stopped_on"],
+                "pet_owner": self.pet,
+                "baby": self.baby,
+                "pain_brand": pain,
+                "pain_usage": usage,
+            }
+        )
+        cycles = self.cycles.assign(
+            customer_id=p["customer_id"].to_numpy()[self.cycles["index"].to_numpy()],
+            cycle_days=self.cycles["cycle_days"].round(2),
+        )
+        cycles = cycles.sort_values(["customer_id", "category"])[
+            ["customer_id", "category", "cycle_days"]
+        ].reset_index(drop=True)
+        return {"customer_truth": customer_truth, "purchase_cycles": cycles}

@@ -1,0 +1,69 @@
+"""Build parameters, checked once: a bad value is a one-line error, never a half-built dataset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from generator import locales
+
+FORMATS = ("csv", "csv.gz", "parquet", "sqlite")
+MAX_YEARS = 10
+
+
+class ParameterError(ValueError):
+    """A parameter that cannot be used; its message says which and why."""
+
+
+@dataclass(frozen=True)
+class Params:
+    customers: int = 5_000
+    seed: int = 42
+    locale: str = "en_US"
+    as_of: str = "2025-12-31"
+    years: int = 3
+    formats: tuple[str, ...] = ("csv.gz",)
+    shards: int = 1
+
+    def __post_init__(self):
+        for name in ("customers", "seed", "years", "shards"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ParameterError(f"{name} must be a whole number, not {value!r}")
+        if self.customers < 1:
+            raise ParameterError(f"customers must be at least 1, not {self.customers}")
+        if self.seed < 0:
+            raise ParameterError(f"seed must be zero or positive, not {self.seed}")
+        if not 1 <= self.years <= MAX_YEARS:
+            raise ParameterError(f"years must be between 1 and {MAX_YEARS}, not {self.years}")
+        if self.shards < 1:
+            raise ParameterError(f"shards must be at least 1, not {self.shards}")
+        try:
+            locales.get(self.locale)
+        except ValueError as exc:
+            raise ParameterError(str(exc)) from None
+        try:
+            day = dt.date.fromisoformat(self.as_of)
+        except (TypeError, ValueError):
+            raise ParameterError(f"as-of date must be YYYY-MM-DD, not {self.as_of!r}") from None
+        if not dt.date(1990, 1, 1) <= day <= dt.date(2100, 12, 31):
+            raise ParameterError(f"as-of date {self.as_of} is outside 1990-2100")
+        unknown = [f for f in self.formats if f not in FORMATS]
+        if unknown or not self.formats:
+            raise ParameterError(
+                f"unknown format {unknown[0] if unknown else '(none)'!r} "
+                f"(known: {', '.join(FORMATS)})"
+            )
+
+    @property
+    def as_of_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.as_of)
+
+    def record(self) -> dict:
+        """The parameters as the manifest records them."""
+        record = asdict(self)
+        record["formats"] = list(self.formats)
+        del record["shards"]  # the output does not depend on it
+        return record

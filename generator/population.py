@@ -1,0 +1,155 @@
+"""Customers: who they are (what students see) and their latent traits (the ground truth).
+
+Shared by all industries. An industry's spec says how households, incomes, acquisition sources
+and consent are distributed; this module draws one block of customers from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from generator.locales import Locale
+from generator.streams import stream
+
+CHANNELS = ("mail", "email", "sms", "phone")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The simulated calendar: ``years`` of activity up to the fixed ``as_of`` date."""
+
+    as_of: pd.Timestamp
+    years: int
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.as_of - pd.DateOffset(years=self.years) + pd.Timedelta(days=1)
+
+    @property
+    def days(self) -> pd.DatetimeIndex:
+        return pd.date_range(self.start, self.as_of, freq="D")
+
+
+def _pick(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
+    names = np.array(list(shares), dtype=object)
+    p = np.array(list(shares.values()), dtype=float)
+    return names[rng.choice(len(names), size=n, p=p / p.sum())]
+
+
+def customers(
+    spec: dict,
+    locale: Locale,
+    window: Window,
+    seed: int,
+    block: int,
+    first_id: int,
+    count: int,
+    region: str | None = None,
+) -> pd.DataFrame:
+    """One block of customers with their public fields and latent traits (``truth_*`` columns).
+
+    ``spec`` is the industry's ``population`` section: ``household_types``, ``income_bands``
+    (shares), ``acquisition_sources`` (shares), ``consent`` (share per channel), ``age``
+    ([min, max]), ``tenure_before_window_share`` and ``traits``: latent ``segments`` (each with
+    a share, the mean log activity and spend, a Beta(a, b) price sensitivity and a hazard
+    multiplier), the spread of activity and spend within a segment and the base monthly hazard
+    of leaving for good.
+    """
+    rng = stream(seed, "population.people", block)
+    n = count
+    female = rng.random(n) < 0.51
+    given = locale.draw_given(rng, female)
+    family = locale.family.draw(rng, n)
+    age_min, age_max = spec["age"]
+    age_days = rng.integers(age_min * 366, age_max * 365, size=n)
+    as_of = np.datetime64(window.as_of.date(), "D")
+    start = np.datetime64(window.start.date(), "D")
+    birth = as_of - age_days.astype("timedelta64[D]")
+    age = age_days / 365.25
+
+    household = _pick(rng, spec["household_types"], n)
+    # households follow age: no young children past 55, retirement after 60
+    young = age < 30
+    old = age >= 62
+    household = np.where(old & (household != "single"), "retired", household)
+    household = np.where((age > 55) & np.isin(household, ["young_children"]), "couple", household)
+    household = np.where(young & (household == "retired"), "single", household)
+    income = _pick(rng, spec["income_bands"], n)
+
+    geo_rng = stream(seed, "population.address", block)
+    address = locale.addresses(geo_rng, n, region=region)
+    phone = locale.phones(geo_rng, address["area_code"])
+    email_rng = stream(seed, "population.email", block)
+    email = locale.emails(email_rng, given, family)
+    has_email = email_rng.random(n) < spec.get("email_share", 0.85)
+
+    reg_rng = stream(seed, "population.registration", block)
+    before = reg_rng.random(n) < spec["tenure_before_window_share"]
+    window_days = (window.as_of - window.start).days
+    offset = np.where(
+        before,
+        -reg_rng.integers(1, 5 * 365, size=n),
+        reg_rng.integers(0, window_days - 30, size=n),
+    )
+    registered = start + offset.astype("timedelta64[D]")
+    adult_on = birth + np.timedelta64(18 * 366, "D")  # safely past the 18th birthday
+    registered = np.minimum(np.maximum(registered, adult_on), as_of)
+    source = _pick(reg_rng, spec["acquisition_sources"], n)
+
+    consent_rng = stream(seed, "population.consent", block)
+    consent = {f"consent_{c}": consent_rng.random(n) < spec["consent"][c] for c in CHANNELS}
+    consent["consent_email"] &= has_email
+
+    # latent segment first; the traits follow from it (ground truth, never shown to students)
+    trait_rng = stream(seed, "population.traits", block)
+    traits = spec["traits"]
+    segments = traits["segments"]
+    segment = _pick(trait_rng, {name: seg["share"] for name, seg in segments.items()}, n)
+    which = pd.Index(list(segments)).get_indexer(segment)
+    param = {
+        key: np.array([seg[key] for seg in segments.values()], dtype=float)[which]
+        for key in ("activity_mu", "spend_mu", "price_a", "price_b", "hazard")
+    }
+    activity = np.exp(param["activity_mu"] + trait_rng.normal(0, traits["activity_sigma"], n))
+    spend = np.exp(param["spend_mu"] + trait_rng.normal(0, traits["spend_sigma"], n))
+    price_sensitivity = trait_rng.beta(param["price_a"], param["price_b"])
+    # monthly hazard of leaving for good, heterogeneous (some never leave within the window)
+    hazard = traits["monthly_stop_hazard"] * param["hazard"] * trait_rng.gamma(2.0, 0.5, size=n)
+    months_to_stop = trait_rng.exponential(1 / hazard)
+    begins = np.maximum(registered, start)
+    stop_days = np.minimum(months_to_stop * 30.44, 365 * 200).astype(np.int64)
+    stop = begins + stop_days.astype("timedelta64[D]")
+    stopped = stop <= as_of
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(first_id, first_id + n, dtype=np.int64),
+            "given_name": given,
+            "family_name": family,
+            "gender": np.where(female, "F", "M"),
+            "birth_date": birth.astype("datetime64[s]"),
+            "household_type": household,
+            "income_band": income,
+            "address": address["address"],
+            "city": address["city"],
+            "region": address["region"],
+            "postcode": address["postcode"],
+            "phone": phone,
+            "email": np.where(has_email, email, None),
+            "registered_on": registered.astype("datetime64[s]"),
+            "acquisition_source": source,
+            **consent,
+            "truth_segment": segment,
+            "truth_activity": activity,
+            "truth_spend": spend,
+            "truth_price_sensitivity": price_sensitivity,
+            "truth_stop_hazard": hazard,
+            "truth_stopped_on": np.where(stopped, stop, np.datetime64("NaT")).astype(
+                "datetime64[s]"
+            ),
+        }
+    )
+    return frame

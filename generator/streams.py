@@ -1,0 +1,30 @@
+"""Random streams keyed by what they are for, so that any part of a dataset can be made alone.
+
+Every random number comes from a stream named by (seed, purpose, block): the customers of
+block 7 always get the same names, whatever the number of shards, whatever other tables are
+built, and adding a new purpose never shifts the numbers of an existing one.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+# Customers are made in blocks of this many; a block is the unit of randomness and of output
+# (one Parquet row group per table and block), never split across shards.
+BLOCK_SIZE = 2_000
+
+
+def stream(seed: int, purpose: str, block: int = 0) -> np.random.Generator:
+    """The random generator for one purpose (e.g. "retail.trips") and one customer block."""
+    key = zlib.crc32(purpose.encode("utf-8"))
+    sequence = np.random.SeedSequence(seed, spawn_key=(key, block))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def blocks(customers: int) -> list[tuple[int, int]]:
+    """(first customer number, count) of each block; customer numbers start at 1."""
+    return [
+        (start + 1, min(BLOCK_SIZE, customers - start)) for start in range(0, customers, BLOCK_SIZE)
+    ]

@@ -1,0 +1,163 @@
+"""Table writers: each table is written block by block, so memory stays flat as size grows.
+
+Every writer produces the same bytes whatever the shard count: a CSV block is its own gzip
+member (with no time stamp), a Parquet block is its own row group, and SQLite receives the
+blocks in the same order.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from generator.schema import Schema, Table
+
+CSV_OPTIONS = dict(quoting_style="needed")
+# CSV text is formatted and compressed in pieces of this many rows, in parallel threads (Arrow
+# and zlib release the GIL); each compressed piece is one gzip member, so the bytes depend on
+# the rows alone, not on the number of threads or shards.
+ROWS_PER_PIECE = 50_000
+_THREADS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+
+
+def to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
+    """A block as an Arrow table of exactly the schema's columns and types."""
+    arrays = []
+    for column in table.columns:
+        values = frame[column.name]
+        if column.type in ("date", "timestamp"):
+            values = pd.to_datetime(values).to_numpy("datetime64[s]")
+            array = pa.array(values, type=pa.timestamp("s"), from_pandas=True)
+            arrays.append(array.cast(column.arrow, safe=False))
+            continue
+        if column.type in ("str", "category"):
+            values = values.astype(object).where(values.notna(), None)
+        elif column.type == "int":
+            values = values.astype("Int64")
+        arrays.append(pa.array(values, type=column.arrow, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=table.arrow)
+
+
+class CsvWriter:
+    def __init__(self, path: Path, compress: bool):
+        self.path, self.compress = path, compress
+        self.file = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self.header = True
+
+    def write(self, data: pa.Table) -> None:
+        starts = range(0, max(len(data), 1), ROWS_PER_PIECE)
+        pieces = [
+            (data.slice(start, ROWS_PER_PIECE), self.header and start == 0) for start in starts
+        ]
+        self.header = False
+        for chunk in _THREADS.map(self._encode, pieces):
+            self.file.write(chunk)
+
+    def _encode(self, piece: tuple[pa.Table, bool]) -> bytes:
+        data, header = piece
+        buffer = io.BytesIO()
+        pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=header, **CSV_OPTIONS))
+        text = buffer.getvalue()
+        return gzip.compress(text, compresslevel=6, mtime=0) if self.compress else text
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class ParquetWriter:
+    def __init__(self, path: Path, table: Table):
+        self.writer = pq.ParquetWriter(path, table.arrow, compression="zstd")
+
+    def write(self, data: pa.Table) -> None:
+        self.writer.write_table(data, row_group_size=max(len(data), 1))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class SqliteWriter:
+    """One database for all the tables students see; constraints in the DDL, indexes at the end."""
+
+    def __init__(self, path: Path, schema: Schema):
+        self.schema = schema
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.indexes = []
+        for table in schema.public:
+            create, *indexes = table.ddl()
+            self.db.execute(create)
+            self.indexes += indexes
+
+    def write(self, table: Table, data: pa.Table) -> None:
+        columns = []
+        for column, array in zip(table.columns, data.columns, strict=True):
+            if column.type in ("date", "timestamp"):
+                array = array.cast(pa.string())
+            values = array.to_numpy(zero_copy_only=False)
+            if column.type == "bool":
+                values = np.where(pd.isna(values), None, values.astype(object))
+            columns.append(values.tolist() if hasattr(values, "tolist") else list(values))
+        marks = ", ".join("?" * len(table.columns))
+        rows = zip(*columns, strict=True)
+        self.db.executemany(f"INSERT INTO {table.name} VALUES ({marks})", rows)
+
+    def close(self) -> None:
+        for statement in self.indexes:
+            self.db.execute(statement)
+        self.db.commit()
+        self.db.execute("VACUUM")
+        self.db.close()
+
+
+class DatasetWriter:
+    """All tables of one industry in the chosen formats, under ``folder``."""
+
+    def __init__(self, folder: Path, schema: Schema, formats: tuple[str, ...]):
+        self.folder, self.schema = folder, schema
+        self.files: dict[str, list] = {t.name: [] for t in schema.tables}
+        self.rows = {t.name: 0 for t in schema.tables}
+        (folder / "_truth").mkdir(parents=True, exist_ok=True)
+        for table in schema.tables:
+            base = folder / table.path
+            if "csv" in formats:
+                self.files[table.name].append(CsvWriter(base.with_suffix(".csv"), False))
+            if "csv.gz" in formats:
+                self.files[table.name].append(CsvWriter(Path(f"{base}.csv.gz"), True))
+            if "parquet" in formats:
+                self.files[table.name].append(ParquetWriter(base.with_suffix(".parquet"), table))
+        self.sqlite = (
+            SqliteWriter(folder / f"{schema.industry}.sqlite", schema)
+            if "sqlite" in formats
+            else None
+        )
+
+    def write(self, tables: dict[str, pd.DataFrame | pa.Table]) -> None:
+        for table in self.schema.tables:
+            if table.name not in tables:
+                continue
+            data = tables[table.name]
+            if not isinstance(data, pa.Table):
+                data = to_arrow(data, table)
+            self.rows[table.name] += len(data)
+            for writer in self.files[table.name]:
+                writer.write(data)
+            if self.sqlite and not table.truth:
+                self.sqlite.write(table, data)
+
+    def close(self) -> None:
+        for writers in self.files.values():
+            for writer in writers:
+                writer.close()
+        if self.sqlite:
+            self.sqlite.close()

@@ -1,0 +1,191 @@
+"""The generator's contract: deterministic, shardable, atomic, and clear about bad input."""
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import generator
+from generator import builder
+from generator.params import Params
+from generator.streams import BLOCK_SIZE
+
+from conftest import ROOT
+
+SMALL = dict(customers=BLOCK_SIZE * 2 + 300, years=2)
+
+
+def cli(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def files(folder):
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    out = tmp_path_factory.mktemp("small")
+    generator.build(["retail"], out, formats=("csv.gz", "parquet", "sqlite"), **SMALL)
+    return out / "retail"
+
+
+# ---------------------------------------------------------------- determinism
+
+
+def test_the_same_arguments_give_identical_files(small, tmp_path):
+    generator.build(["retail"], tmp_path, formats=("csv.gz", "parquet", "sqlite"), **SMALL)
+    assert files(tmp_path / "retail") == files(small)
+
+
+def test_one_or_four_shards_give_identical_files(small, tmp_path):
+    generator.build(
+        ["retail"], tmp_path, formats=("csv.gz", "parquet", "sqlite"), shards=4, **SMALL
+    )
+    assert files(tmp_path / "retail") == files(small)
+
+
+def test_another_seed_gives_other_data(small, tmp_path):
+    generator.build(["retail"], tmp_path, formats=("csv.gz",), seed=43, **SMALL)
+    other = files(tmp_path / "retail")
+    assert other["customers.csv.gz"] != files(small)["customers.csv.gz"]
+
+
+def test_a_shard_generated_alone_gives_the_same_rows(small):
+    params = Params(shards=3, **SMALL)
+    alone = pd.concat([t["customers"] for t in builder.generate_shard("retail", params, 1)])
+    whole = generator.load("retail", small.parent)["customers"]
+    first = alone.customer_id.iloc[0]
+    expected = whole[whole.customer_id.between(first, alone.customer_id.iloc[-1])]
+    assert list(alone.customer_id) == list(expected.customer_id)
+    assert list(alone.email.fillna("")) == list(expected.email.fillna(""))
+
+
+def test_the_manifest_records_parameters_rows_and_hashes(small):
+    manifest = json.loads((small / "manifest.json").read_text())
+    assert manifest["parameters"]["customers"] == SMALL["customers"]
+    listed = manifest["files"]
+    assert listed == {k: v for k, v in files(small).items() if k != "manifest.json"}
+    assert manifest["rows"]["customers"] == SMALL["customers"]
+    assert "today" not in json.dumps(manifest)
+
+
+def test_the_committed_dataset_is_rebuilt_byte_for_byte(tmp_path):
+    committed = ROOT / "datasets" / "retail"
+    parameters = json.loads((committed / "manifest.json").read_text())["parameters"]
+    parameters["formats"] = tuple(parameters["formats"])
+    generator.build(["retail"], tmp_path, **parameters)
+    rebuilt = files(tmp_path / "retail")
+    tracked = subprocess.run(
+        ["git", "ls-files", "datasets/retail"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    assert tracked, "the default dataset is not committed"
+    stored = {
+        p.removeprefix("datasets/retail/"): hashlib.sha256((ROOT / p).read_bytes()).hexdigest()
+        for p in tracked
+    }
+    assert stored == rebuilt
+
+
+def test_the_data_dictionary_covers_every_table(small):
+    text = (small / "DATA_DICTIONARY.md").read_text()
+    for table in generator.load("retail", small.parent).schema.tables:
+        assert f"`{table.path}`" in text
+        for column in table.columns:
+            assert f"`{column.name}`" in text
+
+
+def test_describe_prints_the_dictionary():
+    result = cli("describe", "retail")
+    assert result.returncode == 0 and "`transaction_items`" in result.stdout
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--customers", "0"], "customers must be at least 1"),
+        (["--customers", "-5"], "customers must be at least 1"),
+        (["--customers", "1.5"], "customers must be a whole number"),
+        (["--customers", "many"], "customers must be a whole number"),
+        (["--seed", "x"], "seed must be a whole number"),
+        (["--years", "0"], "years must be between"),
+        (["--shards", "0"], "shards must be at least 1"),
+        (["--locale", "fr_FR"], "unknown locale 'fr_FR'"),
+        (["--as-of", "2025-13-01"], "as-of date must be YYYY-MM-DD"),
+        (["--as-of", "31/12/2025"], "as-of date must be YYYY-MM-DD"),
+        (["--formats", "xlsx"], "unknown format 'xlsx'"),
+    ],
+)
+def test_a_bad_parameter_is_one_clear_line(args, message, tmp_path):
+    result = cli("build", "retail", "--out", str(tmp_path), *args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unknown_industry_is_refused(tmp_path):
+    result = cli("build", "insurance", "--out", str(tmp_path))
+    assert result.returncode == 2 and "unknown industry 'insurance'" in result.stderr
+
+
+def test_an_output_path_that_is_a_file_is_refused(tmp_path):
+    target = tmp_path / "a-file"
+    target.write_text("keep me")
+    for out in (target, target / "below"):
+        result = cli("build", "retail", "--customers", "10", "--out", str(out))
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert target.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    "failure, status", [(KeyboardInterrupt, 1), (OSError(28, "No space left on device"), 1)]
+)
+def test_an_interrupted_or_failed_build_leaves_the_old_dataset(
+    failure, status, tmp_path, monkeypatch, capsys
+):
+    from generator import cli as command
+    from generator import writers
+
+    generator.build(["retail"], tmp_path, customers=50, years=1)
+    before = files(tmp_path / "retail")
+    calls = {"n": 0}
+    original = writers.DatasetWriter.write
+
+    def failing(self, tables):
+        calls["n"] += 1
+        if calls["n"] == 2:  # after the first block's files have been started
+            raise failure
+        return original(self, tables)
+
+    monkeypatch.setattr(writers.DatasetWriter, "write", failing)
+    code = command.main(
+        [
+            "build",
+            "retail",
+            "--customers",
+            "50",
+            "--seed",
+            "9",
+            "--years",
+            "1",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ]
+    )
+    assert code == status
+    assert capsys.readouterr().err.count("\n") == 1
+    assert files(tmp_path / "retail") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["retail"]  # no scratch left

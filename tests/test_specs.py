@@ -1,0 +1,73 @@
+"""Every industry's behaviour spec is valid: shares sum to 1, ranges ordered, names resolve."""
+
+import math
+
+import pytest
+
+from generator import INDUSTRIES
+from generator.builder import industry
+
+SPECS = {name: industry(name).SPEC for name in INDUSTRIES}
+
+
+def shares(section: dict) -> list[tuple[str, dict]]:
+    """Every {name: share} mapping that must sum to 1, found by walking the spec."""
+    found = []
+
+    def walk(path, value):
+        if isinstance(value, dict):
+            if (
+                value
+                and all(isinstance(v, int | float) for v in value.values())
+                and path.rsplit(".", 1)[-1] in SHARE_KEYS
+            ):
+                found.append((path, value))
+            for key, inner in value.items():
+                walk(f"{path}.{key}", inner)
+
+    walk("spec", section)
+    return found
+
+
+SHARE_KEYS = {
+    "household_types",
+    "income_bands",
+    "acquisition_sources",
+    "pain_brand",
+    "pain_usage",
+    "quantity",
+}
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_shares_sum_to_one(name):
+    found = shares(SPECS[name])
+    assert len(found) >= 4
+    for path, mapping in found:
+        assert math.isclose(sum(mapping.values()), 1.0, abs_tol=1e-9), path
+        assert all(0 <= v <= 1 for v in mapping.values()), path
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_every_spec_has_sources(name):
+    assert len(SPECS[name]["sources"]) >= 3
+
+
+def test_retail_spec_is_consistent():
+    spec = SPECS["retail"]
+    segments = spec["population"]["traits"]["segments"]
+    assert math.isclose(sum(s["share"] for s in segments.values()), 1.0)
+    categories = {c["name"]: c for c in spec["categories"]}
+    for c in spec["categories"]:
+        low, high = c["price"]
+        assert 0 < low < high, c["name"]
+        assert c["kind"] in ("cycle", "basket")
+    basket = [c["popularity"] for c in spec["categories"] if c["kind"] == "basket"]
+    assert math.isclose(sum(basket), 1.0, abs_tol=1e-9)
+    for campaign in spec["campaigns"]:
+        assert categories[campaign["category"]]["kind"] == "cycle"  # response is measurable
+        assert campaign["eligible"] in ("active_90", "bought_180")
+        assert 0 < campaign["holdout"] < 0.5 and campaign["uplift"] > 0
+        assert campaign["channel"] in spec["population"]["consent"]
+    assert len(spec["calendar"]["weekday"]) == 7 and len(spec["calendar"]["month"]) == 12
+    assert len(spec["behaviour"]["hours"]) == 24
