@@ -1,0 +1,1 @@
+"""One module and one behaviour spec (JSON) per industry."""
