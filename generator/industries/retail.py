@@ -28,6 +28,8 @@ CATEGORIES = {c["name"]: c for c in SPEC["categories"]}
 CYCLE = [c["name"] for c in SPEC["categories"] if c["kind"] == "cycle"]
 BASKET = [c["name"] for c in SPEC["categories"] if c["kind"] == "basket"]
 GROUPS = ("treatment", "control")
+# a receipt number is the customer number followed by five digits: the customer's n-th trip
+RECEIPT_NUMBERS = 100_000
 
 C = Column
 _person = (
@@ -801,7 +803,7 @@ class _Block:
             rng.random(len(trips)) < SPEC["chain"]["home_store_share"], self.home[who], other
         )
         seq = trips.groupby("index").cumcount().to_numpy() + 1
-        transaction_id = ids[who] * 100_000 + seq
+        transaction_id = ids[who] * RECEIPT_NUMBERS + seq
         # lines: quantity, price, coupon
         price = products.set_index("product_id")["price"]
         quantity = rng.choice([1, 2, 3], len(lines), p=list(b["quantity"].values()))
@@ -947,8 +949,7 @@ class _Block:
         frame["test_group"] = np.where(frame["treated"], "treatment", "control")
         is_coupon = (lines["campaign_id"].to_numpy() > 0) & redeems
         trip = lines["trip"].to_numpy()[is_coupon]
-        ids = self.people["customer_id"].to_numpy()
-        customer = transaction_id[trip] // 100_000
+        customer = transaction_id[trip] // RECEIPT_NUMBERS
         redemptions = pd.DataFrame(
             {
                 "campaign_id": lines["campaign_id"].to_numpy()[is_coupon],
@@ -959,7 +960,6 @@ class _Block:
             }
         )
         redemptions = redemptions[np.isin(redemptions["transaction_id"], keep)]
-        del ids
         return {
             "campaign_contacts": frame[columns],
             "campaign_truth": frame[truth_columns],
