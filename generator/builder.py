@@ -27,7 +27,7 @@ from generator import INDUSTRIES, __version__, locales
 from generator.params import Params
 from generator.population import Window
 from generator.streams import blocks
-from generator.writers import DatasetWriter
+from generator.writers import DatasetWriter, to_arrow
 
 LIBRARIES = ("faker", "holidays", "numpy", "pandas", "pyarrow")
 
@@ -74,6 +74,15 @@ def generate_shard(name: str, params: Params, shard: int) -> Iterator[dict[str, 
         yield block_tables(name, params, block_no)
 
 
+def _arrow_block(name: str, params: Params, block_no: int) -> dict:
+    """A block as Arrow tables: cheap to send back from a worker process."""
+    schema = industry(name).SCHEMA
+    return {
+        table: to_arrow(frame, schema.table(table))
+        for table, frame in block_tables(name, params, block_no).items()
+    }
+
+
 def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
     numbers = [b for s in range(params.shards) for b in shard_blocks(params, s)]
     bar = tqdm(total=len(numbers), desc=f"{name}", unit="block", disable=not progress, leave=False)
@@ -87,7 +96,7 @@ def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
         with ProcessPoolExecutor(workers) as pool:
             pending = []
             for block_no in numbers:  # keep a few blocks in flight, write them in order
-                pending.append(pool.submit(block_tables, name, params, block_no))
+                pending.append(pool.submit(_arrow_block, name, params, block_no))
                 if len(pending) > 2 * workers:
                     yield pending.pop(0).result()
                     bar.update()
