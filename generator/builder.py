@@ -135,12 +135,13 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
 
 
 def _hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file, read in chunks (a big table must not be read into memory)."""
     found = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.name != "manifest.json":
-            found[path.relative_to(folder).as_posix()] = hashlib.sha256(
-                path.read_bytes()
-            ).hexdigest()
+            with open(path, "rb") as file:
+                digest = hashlib.file_digest(file, "sha256").hexdigest()
+            found[path.relative_to(folder).as_posix()] = digest
     return found
 
 
