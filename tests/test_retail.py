@@ -72,6 +72,14 @@ def test_items_add_up_to_their_receipt(data):
     assert (cents.reindex(totals.index) == totals).all()
 
 
+def test_receipts_look_like_real_baskets(data):
+    items = data["transaction_items"]
+    # one line a product (a coupon's line stands apart from the same product bought anyway)
+    assert items.duplicated(["transaction_id", "product_id"]).mean() < 0.001
+    lines = items.groupby("transaction_id").size()
+    assert lines.max() <= 40 and 2 <= lines.mean() <= 8
+
+
 def test_no_activity_outside_each_customers_life(data, frames):
     t, _ = frames
     customers = data["customers"].set_index("customer_id")

@@ -27,6 +27,8 @@ SPEC = json.loads(Path(__file__).with_suffix(".json").read_text(encoding="utf-8"
 CATEGORIES = {c["name"]: c for c in SPEC["categories"]}
 CYCLE = [c["name"] for c in SPEC["categories"] if c["kind"] == "cycle"]
 BASKET = [c["name"] for c in SPEC["categories"] if c["kind"] == "basket"]
+BASKET_CODES = np.array([list(CATEGORIES).index(name) for name in BASKET])
+PAIN = list(CATEGORIES).index("pain_reliever")
 GROUPS = ("treatment", "control")
 # a receipt number is the customer number followed by five digits: the customer's n-th trip
 RECEIPT_NUMBERS = 100_000
@@ -504,6 +506,17 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in SCHEMA.table("campaigns").columns])
 
 
+def _catalogue(products: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Product ids by category code (rows padded with -1) and the number in each category."""
+    codes = pd.Categorical(products["category"], categories=list(CATEGORIES)).codes
+    count = np.bincount(codes, minlength=len(CATEGORIES))
+    table = np.full((len(CATEGORIES), count.max()), -1, dtype=np.int64)
+    for code in range(len(CATEGORIES)):
+        ids = products["product_id"].to_numpy()[codes == code]
+        table[code, : len(ids)] = ids
+    return table, count
+
+
 # ---------------------------------------------------------------- one block of customers
 
 
@@ -567,6 +580,8 @@ class _Block:
             rng.choice(3, self.n, p=list(b["pain_usage"].values()))
         ]
         self.redeemer = rng.beta(2, 3, self.n)
+        # where in each category's shelf a customer's usual product sits
+        self.favourite = self.rng("favourites").random((self.n, len(CATEGORIES)))
         stores = self.ref["stores"]
         home = rng.integers(0, len(stores), self.n)  # a store in the customer's own city if any
         by_city = {c: i for i, c in enumerate(stores["city"])}
@@ -716,8 +731,9 @@ class _Block:
         pos = np.searchsorted(planned, key)
         left = planned[np.clip(pos - 1, 0, max(len(planned) - 1, 0))] if len(planned) else key
         right = planned[np.clip(pos, 0, max(len(planned) - 1, 0))] if len(planned) else key
-        same_left = (left // stride) == (key // stride)
-        same_right = (right // stride) == (key // stride)
+        # neighbours only count when they exist and belong to the same customer
+        same_left = (pos > 0) & ((left // stride) == (key // stride))
+        same_right = (pos < len(planned)) & ((right // stride) == (key // stride))
         # a consumable joins a trip at most a few days (and under a third of its cycle) away
         cycle = self.cycles.set_index(["index", "category"])["cycle_days"]
         own_cycle = (
@@ -771,10 +787,10 @@ class _Block:
         u = rng.random(len(item_trip))
         basket_cat = (cum[who[item_trip]] < u[:, None]).sum(axis=1)
         basket_cat = np.minimum(basket_cat, len(BASKET) - 1)
-        basket_product = self._pick_products(rng, np.array(BASKET)[basket_cat], who[item_trip])
+        basket_product = self._pick_products(rng, BASKET_CODES[basket_cat], who[item_trip])
         cycle_product = self._pick_products(
             rng,
-            events["category"].to_numpy(),
+            pd.Categorical(events["category"], categories=list(CATEGORIES)).codes.astype(np.int64),
             events["index"].to_numpy(),
             coupon=events["treated"].to_numpy(),
         )
@@ -790,7 +806,11 @@ class _Block:
                 ),
             }
         )
-        lines = lines.sort_values(["trip", "campaign_id", "product_id"], kind="stable")
+        order = np.lexsort((lines["product_id"], lines["campaign_id"], lines["trip"]))
+        lines = lines.iloc[order].reset_index(drop=True)
+        # the same product twice in a basket is one receipt line (its quantity is drawn below)
+        key = lines[["trip", "campaign_id", "product_id"]].to_numpy()
+        lines = lines[np.r_[True, (key[1:] != key[:-1]).any(axis=1)]].reset_index(drop=True)
         # transactions
         hours = np.asarray(b["hours"], float)
         hour = rng.choice(24, len(trips), p=hours / hours.sum())
@@ -821,10 +841,11 @@ class _Block:
         discount = np.minimum(discount, np.round(unit_price * quantity * 0.5, 2))
         amount = np.round(quantity * unit_price - discount, 2)
         line_trip = lines["trip"].to_numpy()
+        line_number = np.arange(len(line_trip)) - np.searchsorted(line_trip, line_trip) + 1
         items = pd.DataFrame(
             {
                 "transaction_id": transaction_id[line_trip],
-                "line": lines.groupby("trip").cumcount().to_numpy() + 1,
+                "line": line_number,
                 "product_id": lines["product_id"].to_numpy(),
                 "quantity": quantity,
                 "unit_price": unit_price,
@@ -845,50 +866,47 @@ class _Block:
                 "total": total,
             }
         )[has_items]
-        keep = transactions["transaction_id"].to_numpy()
         return {
             "customers": self._customers(),
             "transactions": transactions.reset_index(drop=True),
             "transaction_items": items,
             "loyalty_points": self._points(transactions, who[has_items]),
-            **self._contacts(contacts, lines, transaction_id, day, redeems, discount, keep),
+            **self._contacts(contacts, lines, transaction_id, day, redeems, discount),
             "complaints": self._complaints(),
             **self._truth(),
         }
 
-    def _pick_products(self, rng, categories, who, coupon=None):
-        """A product of each category: the customer's usual one, or the brand they prefer."""
-        products = self.ref["products"]
-        out = np.zeros(len(categories), np.int64)
-        favourite = self.rng("favourites").random((self.n, len(CATEGORIES)))
-        for k, name in enumerate(CATEGORIES):
-            rows = np.flatnonzero(categories == name)
-            if len(rows) == 0:
-                continue
-            choice = products[products["category"] == name]
+    def _pick_products(self, rng, codes, who, coupon=None):
+        """A product for each (category code, customer): their usual one, or another.
+
+        Pain relievers follow the customer's brand preference (a coupon is for the store
+        brand).
+        """
+        table, count = _catalogue(self.ref["products"])
+        usual = (self.favourite[who, codes] * count[codes]).astype(np.int64)
+        other = (rng.random(len(codes)) * count[codes]).astype(np.int64)
+        out = table[codes, np.where(rng.random(len(codes)) < 0.7, usual, other)]
+        pain = np.flatnonzero(codes == PAIN)
+        if len(pain):
+            brand = self.pain_brand[who[pain]]
+            wants_store = np.where(
+                brand == "switcher", rng.random(len(pain)) < 0.5, brand == "store"
+            )
+            loyal = rng.random(len(pain)) < self.behaviour["brand_loyalty"]
+            wants_store = np.where(loyal, wants_store, ~wants_store)
+            if coupon is not None:
+                wants_store |= coupon[pain]
+            products = self.ref["products"]
+            choice = products[products["category"] == "pain_reliever"]
+            own = choice["store_brand"].to_numpy()
             ids = choice["product_id"].to_numpy()
-            if name == "pain_reliever":
-                own = choice["store_brand"].to_numpy()
-                brand = self.pain_brand[who[rows]]
-                wants_store = np.where(brand == "store", True, brand == "switcher")
-                wants_store = np.where(
-                    brand == "switcher", rng.random(len(rows)) < 0.5, wants_store
-                )
-                loyal = rng.random(len(rows)) < self.behaviour["brand_loyalty"]
-                wants_store = np.where(loyal, wants_store, ~wants_store)
-                if coupon is not None:  # a coupon is for the store brand
-                    wants_store |= coupon[rows]
-                pool_store, pool_national = ids[own], ids[~own]
-                pick = rng.integers(0, 1 << 30, len(rows))
-                out[rows] = np.where(
-                    wants_store,
-                    pool_store[pick % len(pool_store)],
-                    pool_national[pick % len(pool_national)],
-                )
-                continue
-            usual = (favourite[who[rows], k] * len(ids)).astype(int)
-            other = rng.integers(0, len(ids), len(rows))
-            out[rows] = ids[np.where(rng.random(len(rows)) < 0.7, usual, other)]
+            pool_store, pool_national = ids[own], ids[~own]
+            pick = rng.integers(0, 1 << 30, len(pain))
+            out[pain] = np.where(
+                wants_store,
+                pool_store[pick % len(pool_store)],
+                pool_national[pick % len(pool_national)],
+            )
         return out
 
     def _customers(self) -> pd.DataFrame:
@@ -934,7 +952,7 @@ class _Block:
         )
         return frame.sort_values(["transaction_id", "kind"], kind="stable").reset_index(drop=True)
 
-    def _contacts(self, contacts, lines, transaction_id, day, redeems, discount, keep):
+    def _contacts(self, contacts, lines, transaction_id, day, redeems, discount):
         columns = [c.name for c in SCHEMA.table("campaign_contacts").columns]
         truth_columns = [c.name for c in SCHEMA.table("campaign_truth").columns]
         if not contacts:
@@ -959,7 +977,6 @@ class _Block:
                 "discount": discount[is_coupon],
             }
         )
-        redemptions = redemptions[np.isin(redemptions["transaction_id"], keep)]
         return {
             "campaign_contacts": frame[columns],
             "campaign_truth": frame[truth_columns],
