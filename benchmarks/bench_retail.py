@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -70,13 +69,15 @@ def build_seconds(out: Path, **parameters) -> tuple[float, dict]:
 def peak_memory_mib(customers_count: int, out: Path) -> float:
     """Peak resident memory of a whole build in a fresh process (Parquet output)."""
     script = (
-        f"import generator; generator.build(['retail'], {str(out)!r}, "
-        f"customers={customers_count}, formats=('parquet',))"
+        "import resource, generator; "
+        f"generator.build(['retail'], {str(out)!r}, customers={customers_count}, "
+        "formats=('parquet',)); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([sys.executable, "-c", script], check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(after, before) / 1024
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    )
+    return int(done.stdout.split()[-1]) / 1024
 
 
 def run() -> list[dict]:
