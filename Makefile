@@ -76,6 +76,7 @@ lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	.lock-venv/bin/python -m pip check
 	{ echo "# Exact versions the stored notebook outputs were made with. Written by make lock."; \
 	  .lock-venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt
 	rm -rf .lock-venv
