@@ -118,7 +118,7 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
     finally:
         writer.close()
     dictionary = module.SCHEMA.dictionary(writer.rows)
-    dictionary += "\n" + _geography_note(params.locale)
+    dictionary += "\n" + _locale_note(params.locale)
     (folder / "DATA_DICTIONARY.md").write_text(dictionary, encoding="utf-8")
     manifest = {
         "generator": __version__,
@@ -145,8 +145,9 @@ def _hashes(folder: Path) -> dict[str, str]:
     return found
 
 
-def _geography_note(locale: str) -> str:
+def _locale_note(locale: str) -> str:
     return (
+        f"Money columns are in {locales.get(locale).currency}. "
         "Addresses are drawn whole from a joint geography table (region, city, district or "
         f"ZIP, postcode, area code) for {locale}, weighted by population; see the generator's "
         "`generator/data/README.md` for its sources.\n"

@@ -52,16 +52,10 @@ class Locale:
     given_female: Pool
     family: Pool
     streets: Pool
-    region_label: str  # "state" or "province"
 
     @property
     def geography(self) -> pd.DataFrame:
         return geography.load(self.code)
-
-    def full_names(self, given: np.ndarray, family: np.ndarray) -> np.ndarray:
-        if self.code == "zh_CN":
-            return family + given
-        return given + " " + family
 
     def draw_given(self, rng: np.random.Generator, female: np.ndarray) -> np.ndarray:
         names = np.where(
@@ -163,7 +157,6 @@ LOCALES = {
                 for suffix in ("St", "Ave", "Rd", "Dr", "Ln")
             ]
         ),
-        region_label="state",
     ),
     "zh_CN": Locale(
         code="zh_CN",
@@ -194,7 +187,6 @@ LOCALES = {
                 for suffix in CnAddress.street_suffixes
             ]
         ),
-        region_label="province",
     ),
 }
 
