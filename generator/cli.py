@@ -115,51 +115,54 @@ def _industries(names: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "describe":
-            from generator.builder import industry
-
-            print(industry(_industries([args.industry])[0]).SCHEMA.dictionary())
-            return 0
-        if args.command == "export":
-            from generator.builder import export
-
-            formats = _formats(args.formats)
-            Params(formats=formats)  # checks the format names
-            for folder in args.folders:
-                for path in export(Path(folder), formats):
-                    print(f"wrote {path}")
-            return 0
-        names = _industries(args.industries)
-        params = Params(
-            customers=_whole("customers", args.customers),
-            seed=_whole("seed", args.seed),
-            locale=args.locale,
-            as_of=args.as_of,
-            years=_whole("years", args.years),
-            formats=_formats(args.formats),
-            shards=_whole("shards", args.shards),
-        )
-    except (ParameterError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    from generator.builder import build
-
-    try:
-        for path in build(names, params, Path(args.out), progress=not args.quiet):
-            print(f"built {path}")
-    except (NotADirectoryError, PermissionError, FileExistsError) as exc:
+        return _run(args)
+    except (
+        ValueError,
+        FileNotFoundError,
+        NotADirectoryError,
+        PermissionError,
+        FileExistsError,
+    ) as exc:  # bad input: parameters, paths
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was left half-written", file=sys.stderr)
         return 1
-    except OSError as exc:
+    except OSError as exc:  # e.g. a full disk
         print(
             f"error: writing failed ({exc.strerror or exc}); nothing was left half-written",
             file=sys.stderr,
         )
         return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "describe":
+        from generator.builder import industry
+
+        print(industry(_industries([args.industry])[0]).SCHEMA.dictionary())
+        return 0
+    if args.command == "export":
+        from generator.builder import export
+
+        formats = _formats(args.formats)
+        Params(formats=formats)  # checks the format names
+        for folder in args.folders:
+            for path in export(Path(folder), formats):
+                print(f"wrote {path}")
+        return 0
+    from generator.builder import build
+
+    names = _industries(args.industries)
+    params = Params(
+        customers=_whole("customers", args.customers),
+        seed=_whole("seed", args.seed),
+        locale=args.locale,
+        as_of=args.as_of,
+        years=_whole("years", args.years),
+        formats=_formats(args.formats),
+        shards=_whole("shards", args.shards),
+    )
+    for path in build(names, params, Path(args.out), progress=not args.quiet):
+        print(f"built {path}")
     return 0

@@ -60,9 +60,12 @@ def to_pandas(data: pa.Table, table: Table) -> pd.DataFrame:
     for column in table.columns:
         if column.type in ("date", "timestamp"):
             frame[column.name] = pd.to_datetime(frame[column.name]).astype("datetime64[s]")
-        elif column.type == "category" and column.values:
-            frame[column.name] = pd.Categorical(frame[column.name], categories=column.values)
-    return frame.astype({k: v for k, v in table.pandas_dtypes().items() if not (v == "category")})
+        elif column.type == "category":  # the schema's values, in its order
+            frame[column.name] = pd.Categorical(
+                frame[column.name], categories=column.values or None
+            )
+    dtypes = {k: v for k, v in table.pandas_dtypes().items() if v != "category"}
+    return frame.astype(dtypes)
 
 
 class Dataset(Mapping):

@@ -107,7 +107,7 @@ class SqliteWriter:
             values = array.to_numpy(zero_copy_only=False)
             if column.type == "bool":
                 values = np.where(pd.isna(values), None, values.astype(object))
-            columns.append(values.tolist() if hasattr(values, "tolist") else list(values))
+            columns.append(values.tolist())
         marks = ", ".join("?" * len(table.columns))
         rows = zip(*columns, strict=True)
         self.db.executemany(f"INSERT INTO {table.name} VALUES ({marks})", rows)
