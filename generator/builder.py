@@ -21,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from tqdm.auto import tqdm
 
 from generator import INDUSTRIES, __version__, locales
@@ -50,8 +51,11 @@ def reference_tables(name: str, params: Params) -> dict[str, pd.DataFrame]:
     return _reference(name, params.seed, params.locale, params.as_of, params.years)
 
 
-def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataFrame]:
-    """Every customer-dependent table of one block: the same rows whoever asks, in any order."""
+def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataFrame | pa.Table]:
+    """Every customer-dependent table of one block: the same rows whoever asks, in any order.
+
+    A table is a DataFrame, or an Arrow table where an industry builds a big one directly.
+    """
     first, count = blocks(params.customers)[block_no]
     module = industry(name)
     window = Window(params.as_of_date, params.years)
@@ -68,7 +72,9 @@ def shard_blocks(params: Params, shard: int) -> range:
     return range(min(shard * size, total), min((shard + 1) * size, total))
 
 
-def generate_shard(name: str, params: Params, shard: int) -> Iterator[dict[str, pd.DataFrame]]:
+def generate_shard(
+    name: str, params: Params, shard: int
+) -> Iterator[dict[str, pd.DataFrame | pa.Table]]:
     """The block tables of one shard, generated alone."""
     for block_no in shard_blocks(params, shard):
         yield block_tables(name, params, block_no)

@@ -2,9 +2,10 @@
 
 Vocabulary comes from Faker's locale providers (their name lists with their frequency
 weights) and from the joint geography table, built once per locale; rows are then drawn with
-NumPy, never with a per-row Faker loop. Contact details are fictional: e-mail domains are the
-reserved ``example.*`` domains, and US phone numbers use the 555-01XX range set aside for
-fiction. Mainland China has no such range: numbers there have the valid mobile format only.
+NumPy and assembled as Arrow strings, never with a per-row Faker loop. Contact details are
+fictional: e-mail domains are the reserved ``example.*`` domains, and US phone numbers use the
+555-01XX range set aside for fiction. Mainland China has no such range: numbers there have
+the valid mobile format only.
 """
 
 from __future__ import annotations
@@ -16,31 +17,38 @@ from dataclasses import dataclass
 import holidays
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from faker.providers.address.zh_CN import Provider as CnAddress
 from faker.providers.person.en_US import Provider as UsPerson
 from faker.providers.person.zh_CN import Provider as CnPerson
 
 from generator import geography
+from generator.streams import choose, cumulative
 
-EMAIL_DOMAINS = np.array(["example.com", "example.net", "example.org"])
+EMAIL_DOMAINS = pa.array(["example.com", "example.net", "example.org"])
+CN_MOBILE_PREFIXES = pa.array(["135", "136", "138", "139", "150", "158", "186", "188"])
 
 
 @dataclass(frozen=True)
 class Pool:
-    """Values with drawing probabilities."""
+    """Values (an Arrow string array) with drawing probabilities."""
 
-    values: np.ndarray
-    p: np.ndarray
+    values: pa.Array
+    cdf: np.ndarray  # cumulative drawing probabilities
 
     @classmethod
     def of(cls, values, weights=None) -> Pool:
         if isinstance(values, dict):
             values, weights = list(values), list(values.values())
         w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
-        return cls(np.asarray(values, dtype=object), w / w.sum())
+        return cls(pa.array(values, type=pa.string()), cumulative(w / w.sum()))
 
-    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return self.values[rng.choice(len(self.values), size=n, p=self.p)]
+    def codes(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return choose(rng, self.cdf, n)
+
+    def draw(self, rng: np.random.Generator, n: int) -> pa.Array:
+        return self.values.take(self.codes(rng, n))
 
 
 @dataclass(frozen=True)
@@ -57,77 +65,91 @@ class Locale:
     def geography(self) -> pd.DataFrame:
         return geography.load(self.code)
 
-    def draw_given(self, rng: np.random.Generator, female: np.ndarray) -> np.ndarray:
-        names = np.where(
-            female, self.given_female.draw(rng, len(female)), self.given_male.draw(rng, len(female))
-        )
+    def draw_given(self, rng: np.random.Generator, female: np.ndarray) -> pa.Array:
+        n = len(female)
+        names = pc.if_else(female, self.given_female.draw(rng, n), self.given_male.draw(rng, n))
         if self.code == "zh_CN":  # about half of Chinese given names have two characters
-            second = np.where(
-                female,
-                self.given_female.draw(rng, len(female)),
-                self.given_male.draw(rng, len(female)),
+            second = pc.if_else(
+                female, self.given_female.draw(rng, n), self.given_male.draw(rng, n)
             )
-            names = np.where(rng.random(len(female)) < 0.5, names + second, names)
+            two = pc.binary_join_element_wise(names, second, "")
+            names = pc.if_else(rng.random(n) < 0.5, two, names)
         return names
 
     def addresses(self, rng: np.random.Generator, n: int, region: str | None = None):
         """Whole addresses from the joint geography table, drawn with population weights.
 
         ``region`` (a state code or a province) keeps to one region, for a regional company.
+        The street address is text, city, region and postcode are categoricals and the
+        telephone area code is an Arrow string array (for :meth:`phones`).
         """
-        columns = _columns(self.code)
-        rows = rng.choice(len(columns["city"]), size=n, p=_weights(self.code, region))
-        number = rng.integers(1, 9999 if self.code == "en_US" else 300, size=n).astype(str)
+        rows = choose(rng, _weights(self.code, region), n)
+        number = _text(rng.integers(1, 9999 if self.code == "en_US" else 300, size=n))
         street = self.streets.draw(rng, n)
         if self.code == "en_US":
-            address = number.astype(object) + " " + street
+            address = pc.binary_join_element_wise(number, street, " ")
         else:
-            address = columns["district"][rows] + street + number.astype(object) + "号"
+            district = _column(self.code, "district", rows, arrow=True)
+            address = pc.binary_join_element_wise(district, street, number, "号", "")
         region_column = "state_code" if self.code == "en_US" else "province"
         postcode_column = "zip" if self.code == "en_US" else "postcode"
         return {
-            "address": address,
-            "city": columns["city"][rows],
-            "region": columns[region_column][rows],
-            "postcode": columns[postcode_column][rows],
-            "area_code": columns["area_code"][rows],
+            "address": address.to_pandas(),
+            "city": _column(self.code, "city", rows),
+            "region": _column(self.code, region_column, rows),
+            "postcode": _column(self.code, postcode_column, rows),
+            "area_code": _column(self.code, "area_code", rows, arrow=True),
         }
 
-    def phones(self, rng: np.random.Generator, area_codes: np.ndarray) -> np.ndarray:
+    def phones(self, rng: np.random.Generator, area_codes: pa.Array) -> pa.Array:
         n = len(area_codes)
         if self.code == "en_US":  # 555-0100 to 555-0199 are reserved for fiction
-            line = rng.integers(100, 200, size=n).astype(str)
-            return "(" + area_codes + ") 555-0" + line
-        prefix = rng.choice(np.array(["135", "136", "138", "139", "150", "158", "186", "188"]), n)
-        rest = rng.integers(0, 10**8, size=n)
-        return prefix + np.char.zfill(rest.astype(str), 8).astype(object)
+            line = _text(rng.integers(100, 200, size=n))
+            return pc.binary_join_element_wise("(", area_codes, ") 555-0", line, "")
+        prefix = CN_MOBILE_PREFIXES.take(rng.choice(len(CN_MOBILE_PREFIXES), n))
+        rest = pc.utf8_lpad(_text(rng.integers(0, 10**8, size=n)), 8, "0")
+        return pc.binary_join_element_wise(prefix, rest, "")
 
-    def emails(self, rng: np.random.Generator, given: np.ndarray, family: np.ndarray) -> np.ndarray:
+    def emails(self, rng: np.random.Generator, given: pa.Array, family: pa.Array) -> pa.Array:
         n = len(given)
-        domain = EMAIL_DOMAINS[rng.integers(0, len(EMAIL_DOMAINS), size=n)].astype(object)
+        domain = EMAIL_DOMAINS.take(rng.integers(0, len(EMAIL_DOMAINS), size=n))
         if self.code == "zh_CN":  # numeric mailbox names, as on QQ mail
-            return rng.integers(10**5, 10**10, size=n).astype(str).astype(object) + "@" + domain
-        digits = np.where(rng.random(n) < 0.5, rng.integers(1, 100, size=n).astype(str), "")
-        local = [
-            f"{g}.{f}{d}".lower().replace(" ", "")
-            for g, f, d in zip(given, family, digits, strict=True)
-        ]
-        return np.array(local, dtype=object) + "@" + domain
+            return pc.binary_join_element_wise(
+                _text(rng.integers(10**5, 10**10, size=n)), domain, "@"
+            )
+        digits = pc.if_else(rng.random(n) < 0.5, _text(rng.integers(1, 100, size=n)), "")
+        local = pc.binary_join_element_wise(given, ".", family, digits, "")
+        local = pc.replace_substring(pc.utf8_lower(local), " ", "")
+        return pc.binary_join_element_wise(local, domain, "@")
 
     def holidays(self, start: dt.date, end: dt.date) -> dict[dt.date, str]:
         years = range(start.year, end.year + 1)
         return dict(holidays.country_holidays(self.country, years=years))
 
 
+def _text(numbers: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(numbers), pa.string())
+
+
 @functools.cache
-def _columns(code: str) -> dict[str, np.ndarray]:
-    """The geography table's columns as arrays, ready to index."""
-    geo = geography.load(code)
-    return {name: geo[name].to_numpy(object) for name in geo.columns if name != "weight"}
+def _factorized(code: str, name: str) -> tuple[np.ndarray, pd.CategoricalDtype, pa.Array]:
+    """A geography column as codes per row, its categories, and the categories as Arrow."""
+    codes, uniques = pd.factorize(geography.load(code)[name])
+    uniques = pd.Index(uniques.astype(object), dtype="str")
+    return codes, pd.CategoricalDtype(uniques), pa.array(uniques, type=pa.string())
+
+
+def _column(code: str, name: str, rows: np.ndarray, arrow: bool = False):
+    """The values of geography column ``name`` at ``rows``: a Categorical, or Arrow strings."""
+    codes, dtype, values = _factorized(code, name)
+    if arrow:
+        return values.take(codes[rows])
+    return pd.Categorical.from_codes(codes[rows], dtype=dtype)
 
 
 @functools.cache
 def _weights(code: str, region: str | None) -> np.ndarray:
+    """Cumulative population weights of the geography table's rows (within ``region``)."""
     geo = geography.load(code)
     w = geo["weight"].to_numpy(float)
     if region is not None:
@@ -135,7 +157,7 @@ def _weights(code: str, region: str | None) -> np.ndarray:
         if not inside.any():
             raise ValueError(f"no region {region!r} in the {code} geography")
         w = np.where(inside, w, 0.0)
-    return w / w.sum()
+    return cumulative(w / w.sum())
 
 
 def _cn_given(names) -> Pool:

@@ -6,13 +6,16 @@ and consent are distributed; this module draws one block of customers from it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from generator.locales import Locale
-from generator.streams import stream
+from generator.streams import choose, cumulative, stream
 
 CHANNELS = ("mail", "email", "sms", "phone")
 
@@ -24,7 +27,7 @@ class Window:
     as_of: pd.Timestamp
     years: int
 
-    @property
+    @functools.cached_property
     def start(self) -> pd.Timestamp:
         return self.as_of - pd.DateOffset(years=self.years) + pd.Timedelta(days=1)
 
@@ -33,10 +36,23 @@ class Window:
         return pd.date_range(self.start, self.as_of, freq="D")
 
 
-def _pick(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
-    names = np.array(list(shares), dtype=object)
+def _codes(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
+    """Positions in ``shares`` (names to their shares), drawn with those shares."""
     p = np.array(list(shares.values()), dtype=float)
-    return names[rng.choice(len(names), size=n, p=p / p.sum())]
+    return choose(rng, cumulative(p / p.sum()), n)
+
+
+def _pick(rng: np.random.Generator, shares: dict[str, float], n: int) -> pd.Categorical:
+    return _category(tuple(shares), _codes(rng, shares, n))
+
+
+def _category(names: tuple[str, ...], codes: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, dtype=_dtype(names))
+
+
+@functools.cache
+def _dtype(names: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(pd.Index(list(names), dtype="str"))
 
 
 def customers(
@@ -70,13 +86,20 @@ def customers(
     birth = as_of - age_days.astype("timedelta64[D]")
     age = age_days / 365.25
 
-    household = _pick(rng, spec["household_types"], n)
+    kinds = tuple(
+        dict.fromkeys([*spec["household_types"], "couple", "retired", "single", "young_children"])
+    )
+    household = _codes(rng, spec["household_types"], n)
     # households follow age: no young children past 55, retirement after 60
+    code = {name: kinds.index(name) for name in ("single", "couple", "retired", "young_children")}
     young = age < 30
     old = age >= 62
-    household = np.where(old & (household != "single"), "retired", household)
-    household = np.where((age > 55) & np.isin(household, ["young_children"]), "couple", household)
-    household = np.where(young & (household == "retired"), "single", household)
+    household = np.where(old & (household != code["single"]), code["retired"], household)
+    household = np.where(
+        (age > 55) & (household == code["young_children"]), code["couple"], household
+    )
+    household = np.where(young & (household == code["retired"]), code["single"], household)
+    household = _category(kinds, household)
     income = _pick(rng, spec["income_bands"], n)
 
     geo_rng = stream(seed, "population.address", block)
@@ -107,8 +130,8 @@ def customers(
     trait_rng = stream(seed, "population.traits", block)
     traits = spec["traits"]
     segments = traits["segments"]
-    segment = _pick(trait_rng, {name: seg["share"] for name, seg in segments.items()}, n)
-    which = pd.Index(list(segments)).get_indexer(segment)
+    which = _codes(trait_rng, {name: seg["share"] for name, seg in segments.items()}, n)
+    segment = _category(tuple(segments), which)
     param = {
         key: np.array([seg[key] for seg in segments.values()], dtype=float)[which]
         for key in ("activity_mu", "spend_mu", "price_a", "price_b", "hazard")
@@ -127,9 +150,9 @@ def customers(
     frame = pd.DataFrame(
         {
             "customer_id": np.arange(first_id, first_id + n, dtype=np.int64),
-            "given_name": given,
-            "family_name": family,
-            "gender": np.where(female, "F", "M"),
+            "given_name": given.to_pandas(),
+            "family_name": family.to_pandas(),
+            "gender": _category(("M", "F"), female.astype(np.int8)),
             "birth_date": birth.astype("datetime64[s]"),
             "household_type": household,
             "income_band": income,
@@ -137,8 +160,8 @@ def customers(
             "city": address["city"],
             "region": address["region"],
             "postcode": address["postcode"],
-            "phone": phone,
-            "email": np.where(has_email, email, None),
+            "phone": phone.to_pandas(),
+            "email": pc.if_else(has_email, email, pa.scalar(None, pa.string())).to_pandas(),
             "registered_on": registered.astype("datetime64[s]"),
             "acquisition_source": source,
             **consent,

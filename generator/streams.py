@@ -23,6 +23,20 @@ def stream(seed: int, purpose: str, block: int = 0) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(sequence))
 
 
+def cumulative(p) -> np.ndarray:
+    """The cumulative shares of ``p``, as :func:`choose` takes them (computed once per list)."""
+    cdf = np.asarray(p, dtype=float).cumsum()
+    return cdf / cdf[-1]
+
+
+def choose(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
+    """``n`` positions drawn with the shares behind ``cdf``.
+
+    The same numbers as ``rng.choice(len(p), n, p=p)``, without redoing the sums every call.
+    """
+    return cdf.searchsorted(rng.random(n), side="right")
+
+
 def blocks(customers: int) -> list[tuple[int, int]]:
     """(first customer number, count) of each block; customer numbers start at 1."""
     return [

@@ -11,7 +11,8 @@ import gzip
 import io
 import os
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +31,10 @@ ROWS_PER_PIECE = 50_000
 _THREADS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
 
 
-def to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
+def to_arrow(frame: pd.DataFrame | pa.Table, table: Table) -> pa.Table:
     """A block as an Arrow table of exactly the schema's columns and types."""
+    if isinstance(frame, pa.Table):
+        return frame.select([c.name for c in table.columns]).cast(table.arrow)
     arrays = []
     for column in table.columns:
         values = frame[column.name]
@@ -41,8 +44,14 @@ def to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
             arrays.append(array.cast(column.arrow, safe=False))
             continue
         if column.type in ("str", "category"):
-            values = values.astype(object).where(values.notna(), None)
-        elif column.type == "int":
+            if values.dtype == object:
+                values = values.where(values.notna(), None)
+            array = pa.array(values, from_pandas=True)
+            if pa.types.is_dictionary(array.type):
+                array = array.dictionary_decode()
+            arrays.append(array.cast(column.arrow))
+            continue
+        if column.type == "int" and values.dtype != np.int64:
             values = values.astype("Int64")
         arrays.append(pa.array(values, type=column.arrow, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=table.arrow)
@@ -90,7 +99,7 @@ class SqliteWriter:
 
     def __init__(self, path: Path, schema: Schema):
         self.schema = schema
-        self.db = sqlite3.connect(path)
+        self.db = sqlite3.connect(path, check_same_thread=False)  # used by one thread at a time
         self.db.execute("PRAGMA journal_mode = OFF")
         self.db.execute("PRAGMA synchronous = OFF")
         self.indexes = []
@@ -121,7 +130,15 @@ class SqliteWriter:
 
 
 class DatasetWriter:
-    """All tables of one industry in the chosen formats, under ``folder``."""
+    """All tables of one industry in the chosen formats, under ``folder``.
+
+    Blocks are converted to Arrow by the caller's thread and written by a background thread,
+    in order, so that generating the next block overlaps writing this one. At most
+    ``IN_FLIGHT`` blocks wait to be written (memory stays flat); a write error is raised by the
+    next call to :meth:`write` or by :meth:`close`.
+    """
+
+    IN_FLIGHT = 2
 
     def __init__(self, folder: Path, schema: Schema, formats: tuple[str, ...]):
         self.folder, self.schema = folder, schema
@@ -141,23 +158,39 @@ class DatasetWriter:
             if "sqlite" in formats
             else None
         )
+        self._thread = ThreadPoolExecutor(max_workers=1)
+        self._pending: deque[Future] = deque()
 
     def write(self, tables: dict[str, pd.DataFrame | pa.Table]) -> None:
+        converted = []
         for table in self.schema.tables:
             if table.name not in tables:
                 continue
-            data = tables[table.name]
-            if not isinstance(data, pa.Table):
-                data = to_arrow(data, table)
+            data = to_arrow(tables[table.name], table)
             self.rows[table.name] += len(data)
+            converted.append((table, data))
+        while len(self._pending) >= self.IN_FLIGHT:
+            self._pending.popleft().result()
+        self._pending.append(self._thread.submit(self._write, converted))
+
+    def _write(self, converted: list[tuple[Table, pa.Table]]) -> None:
+        for table, data in converted:
             for writer in self.files[table.name]:
                 writer.write(data)
             if self.sqlite and not table.truth:
                 self.sqlite.write(table, data)
 
     def close(self) -> None:
-        for writers in self.files.values():
-            for writer in writers:
-                writer.close()
-        if self.sqlite:
-            self.sqlite.close()
+        """Finish the writes still pending, then close every file (raising a write's error)."""
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            for future in self._pending:
+                future.cancel()
+            self._thread.shutdown(wait=True)
+            for writers in self.files.values():
+                for writer in writers:
+                    writer.close()
+            if self.sqlite:
+                self.sqlite.close()

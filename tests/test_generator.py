@@ -188,3 +188,28 @@ def test_an_interrupted_or_failed_build_leaves_the_old_dataset(
     assert capsys.readouterr().err.count("\n") == 1
     assert files(tmp_path / "retail") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["retail"]  # no scratch left
+
+
+def test_a_write_error_in_the_background_writer_fails_the_build(tmp_path, monkeypatch, capsys):
+    """Files are written by a background thread; its errors must still end the build."""
+    from generator import cli as command
+    from generator import writers
+
+    generator.build(["retail"], tmp_path, customers=50, years=1)
+    before = files(tmp_path / "retail")
+    calls = {"n": 0}
+    original = writers.CsvWriter.write
+
+    def full_disk(self, data):
+        calls["n"] += 1
+        if calls["n"] == 8:  # a table of the first block of customers
+            raise OSError(28, "No space left on device")
+        return original(self, data)
+
+    monkeypatch.setattr(writers.CsvWriter, "write", full_disk)
+    args = ["build", "retail", "--customers", "50", "--seed", "9", "--years", "1"]
+    code = command.main([*args, "--out", str(tmp_path), "--quiet"])
+    assert code == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert files(tmp_path / "retail") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["retail"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from generator import campaigns as campaign_engine
 from generator import population
@@ -28,7 +29,11 @@ CATEGORIES = {c["name"]: c for c in SPEC["categories"]}
 CYCLE = [c["name"] for c in SPEC["categories"] if c["kind"] == "cycle"]
 BASKET = [c["name"] for c in SPEC["categories"] if c["kind"] == "basket"]
 BASKET_CODES = np.array([list(CATEGORIES).index(name) for name in BASKET])
-PAIN = list(CATEGORIES).index("pain_reliever")
+CODE = {name: code for code, name in enumerate(CATEGORIES)}
+PAIN = CODE["pain_reliever"]
+CHANNEL = pd.CategoricalDtype(pd.Index(["store", "online"], dtype="str"))
+POINTS_KIND = pd.CategoricalDtype(pd.Index(["earned", "redeemed"], dtype="str"))
+PRODUCT_BASE = 1001  # the first product id; ids are consecutive
 GROUPS = ("treatment", "control")
 # a receipt number is the customer number followed by five digits: the customer's n-th trip
 RECEIPT_NUMBERS = 100_000
@@ -478,7 +483,7 @@ def _products(seed: int, locale: Locale) -> pd.DataFrame:
     frame = pd.DataFrame(
         rows, columns=["name", "category", "brand", "store_brand", "price", "replenishment_days"]
     )
-    frame.insert(0, "product_id", np.arange(1001, 1001 + len(frame)))
+    frame.insert(0, "product_id", np.arange(PRODUCT_BASE, PRODUCT_BASE + len(frame)))
     frame["replenishment_days"] = frame["replenishment_days"].astype("Int64")
     return frame
 
@@ -517,6 +522,61 @@ def _catalogue(products: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return table, count
 
 
+# ---------------------------------------------------------------- purchase events
+# A block's planned purchases are kept as aligned NumPy arrays (customer index, day, category
+# code, campaign, coupon): far cheaper than DataFrames for millions of rows.
+
+
+def _events(index, day, cat, campaign_id=None, treated=None) -> dict[str, np.ndarray]:
+    n = len(index)
+    return {
+        "index": np.asarray(index, dtype=np.int64),
+        "day": np.asarray(day, dtype=np.int64),
+        "cat": np.asarray(cat, dtype=np.int64),
+        "campaign_id": np.zeros(n, np.int64) if campaign_id is None else campaign_id,
+        "treated": np.zeros(n, bool) if treated is None else treated,
+    }
+
+
+def _take(events: dict[str, np.ndarray], rows) -> dict[str, np.ndarray]:
+    return {name: values[rows] for name, values in events.items()}
+
+
+def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if not parts:
+        return _events([], [], [])
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+
+
+def _unique(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct integer keys (a sort beats ``np.unique``'s hashing here)."""
+    keys = np.sort(keys)
+    return keys[_starts(keys)]
+
+
+def _starts(keys: np.ndarray) -> np.ndarray:
+    """True where a run of equal values begins in sorted ``keys``."""
+    return np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, bool)
+
+
+def _rank(keys: np.ndarray) -> np.ndarray:
+    """1, 2, 3... within each run of equal values of sorted ``keys``."""
+    position = np.arange(len(keys))
+    return position - np.maximum.accumulate(np.where(_starts(keys), position, 0)) + 1
+
+
+def _group_min(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each element, the smallest of ``values`` among the elements of its ``group``."""
+    if not len(group):
+        return values.copy()
+    order = np.lexsort((values, group))
+    starts = np.r_[True, group[order][1:] != group[order][:-1]]
+    smallest = values[order][starts][np.cumsum(starts) - 1]
+    out = np.empty_like(values)
+    out[order] = smallest
+    return out
+
+
 # ---------------------------------------------------------------- one block of customers
 
 
@@ -528,7 +588,7 @@ def block(
     block_no: int,
     first_id: int,
     count: int,
-) -> dict[str, pd.DataFrame]:
+) -> dict[str, pd.DataFrame | pa.Table]:
     """Every customer-dependent table for one block of customers."""
     return _Block(seed, locale, window, ref, block_no, first_id, count).tables()
 
@@ -558,6 +618,15 @@ class _Block:
         last = stopped.fillna(window.as_of + pd.Timedelta(days=1)) - pd.Timedelta(days=1)
         self.last = np.minimum((last - start).dt.days.to_numpy(), len(self.days) - 1)
         self.behaviour = SPEC["behaviour"]
+        products, campaigns = ref["products"], ref["campaigns"]
+        self.price = np.zeros(products["product_id"].max() - PRODUCT_BASE + 1)
+        self.price[products["product_id"].to_numpy() - PRODUCT_BASE] = products["price"]
+        self.coupon = np.zeros(campaigns["campaign_id"].to_numpy().max(initial=0) + 1)
+        self.coupon[campaigns["campaign_id"].to_numpy()] = campaigns["coupon_value"]
+        self.catalogue = _catalogue(products)
+        pain = products[products["category"] == "pain_reliever"]
+        own = pain["store_brand"].to_numpy()
+        self.pain_products = pain["product_id"].to_numpy()[own], pain["product_id"].to_numpy()[~own]
         self._latent()
 
     def rng(self, purpose: str) -> np.random.Generator:
@@ -602,12 +671,16 @@ class _Block:
         who = np.repeat(np.arange(self.n), rng.poisson(expected))
         return who, self._sample_days(rng, who)
 
-    def _cycle_events(self):
-        """Planned purchase days of consumables, each customer on their own cycle."""
+    def _cycle_events(self) -> dict[str, np.ndarray]:
+        """Planned purchase days of consumables, each customer on their own cycle.
+
+        Sets ``self.cycle``: each customer's cycle in days per category (NaN for non-buyers).
+        """
         rng = self.rng("cycles")
-        events, cycles = [], []
+        self.cycle = np.full((self.n, len(CATEGORIES)), np.nan)
+        events = []
         for name in CYCLE:
-            category = CATEGORIES[name]
+            category, code = CATEGORIES[name], CODE[name]
             buyers = category["buyers"]
             if buyers == "baby":
                 who = np.flatnonzero(self.baby)
@@ -618,49 +691,45 @@ class _Block:
             else:
                 who = np.flatnonzero(rng.random(self.n) < buyers)
             if category["cycle_days"] == "usage":
-                base = np.array(
-                    [self.behaviour["pain_cycle_days"][u] for u in self.pain_usage[who]],
-                    dtype=float,
-                )
+                days = self.behaviour["pain_cycle_days"]
+                base = np.array([days[u] for u in self.pain_usage[who]], dtype=float)
             else:
                 base = np.full(len(who), float(category["cycle_days"]))
             cycle = base * rng.lognormal(0, 0.12, len(who))
-            cycles.append(pd.DataFrame({"index": who, "category": name, "cycle_days": cycle}))
+            self.cycle[who, code] = cycle
             if len(who) == 0:
                 continue
             steps = int(np.ceil(len(self.days) / cycle.min() * 1.4)) + 2
             gaps = cycle[:, None] * rng.gamma(12.0, 1 / 12.0, (len(who), steps))
             start = self.first[who] + rng.random(len(who)) * cycle
             when = np.floor(start[:, None] + np.cumsum(gaps, axis=1) - gaps[:, :1])
-            inside = when <= self.last[who][:, None]
-            rows, cols = np.nonzero(inside)
+            rows, cols = np.nonzero(when <= self.last[who][:, None])
             events.append(
-                pd.DataFrame(
-                    {"index": who[rows], "day": when[rows, cols].astype(np.int64), "category": name}
-                )
+                _events(who[rows], when[rows, cols].astype(np.int64), np.full(len(rows), code))
             )
-        return pd.concat(events, ignore_index=True), pd.concat(cycles, ignore_index=True)
+        return _concat(events)
 
     # -- campaigns: replace organic purchases in the window by the potential outcomes
-    def _campaigns(self, events: pd.DataFrame, trips_who, trips_day):
+    def _campaigns(self, events, trips_who, trips_day):
         contacts, responses = [], []
         for c in self.ref["campaigns"].itertuples(index=False):
             spec = SPEC["campaigns"][c.campaign_id - 1]
+            code = CODE[c.category]
             launch = (c.launched_on - self.window.start).days
             end = launch + c.response_days - 1
             # history before launch: trips and purchases of the promoted or gate category
             before = (trips_day < launch) & (trips_day >= launch - 90)
             active_90 = np.bincount(trips_who[before], minlength=self.n) > 0
-            bought = events["day"].between(launch - 180, launch - 1)
+            day, promoted = events["day"], events["cat"] == code
             if c.eligibility == "active_90":
                 eligible = active_90
             else:  # bought_180: bought the promoted category in the 180 days before
-                mask = bought & (events["category"] == c.category)
+                mask = (day >= launch - 180) & (day <= launch - 1) & promoted
                 eligible = np.bincount(events["index"][mask], minlength=self.n) > 0
             eligible &= self.people[f"consent_{c.channel}"].to_numpy()
             # the chance of buying the category in the window without contact, and the uplift
-            in_window = events["day"].between(launch, end) & (events["category"] == c.category)
-            cycle = self._cycle_of(c.category)
+            in_window = (day >= launch) & (day <= end) & promoted
+            cycle = np.nan_to_num(self.cycle[:, code], nan=np.inf)
             alive = np.clip((np.minimum(self.last, end) - launch + 1) / c.response_days, 0, 1)
             user = np.isfinite(cycle)
             # a buyer on a cycle buys in the window with probability 1 - exp(-window / cycle)
@@ -683,22 +752,21 @@ class _Block:
                 uplift,
             )
             # eligible customers' organic purchases in the window give way to the outcome
-            drop = in_window & np.isin(events["index"], result["index"])
-            events = events[~drop]
+            drop = in_window & eligible[events["index"]]
+            events = _take(events, ~drop)
             rng = self.rng(f"response.{c.campaign_id}")
             responders = result[result["responded"]]
-            r_first = np.maximum(launch, self.first[responders["index"]])
-            r_last = np.minimum(end, self.last[responders["index"]])
-            day = r_first + np.floor(rng.random(len(responders)) * (r_last - r_first + 1))
+            who = responders["index"].to_numpy()
+            r_first = np.maximum(launch, self.first[who])
+            r_last = np.minimum(end, self.last[who])
+            day = r_first + np.floor(rng.random(len(who)) * (r_last - r_first + 1))
             responses.append(
-                pd.DataFrame(
-                    {
-                        "index": responders["index"].to_numpy(),
-                        "day": day.astype(np.int64),
-                        "category": c.category,
-                        "campaign_id": c.campaign_id,
-                        "treated": responders["treated"].to_numpy(),
-                    }
+                _events(
+                    who,
+                    day.astype(np.int64),
+                    np.full(len(who), code),
+                    np.full(len(who), c.campaign_id),
+                    responders["treated"].to_numpy(),
                 )
             )
             result["channel"] = c.channel
@@ -706,28 +774,23 @@ class _Block:
             contacts.append(result)
         return events, contacts, responses
 
-    def _cycle_of(self, category: str) -> np.ndarray:
-        cycle = np.full(self.n, np.inf)
-        table = self.cycles[self.cycles["category"] == category]
-        cycle[table["index"].to_numpy()] = table["cycle_days"].to_numpy()
-        return cycle
-
     # -- assembly
-    def tables(self) -> dict[str, pd.DataFrame]:
+    def tables(self) -> dict[str, pd.DataFrame | pa.Table]:
         trips_who, trips_day = self._top_up_trips()
-        events, self.cycles = self._cycle_events()
+        events = self._cycle_events()
         events, contacts, responses = self._campaigns(events, trips_who, trips_day)
-        events = pd.concat(
-            [events.assign(campaign_id=0, treated=False), *responses], ignore_index=True
-        )
+        events = _concat([events, *responses])
         trips, items = self._attach(trips_who, trips_day, events)
         return self._output(trips, items, contacts)
 
     def _attach(self, trips_who, trips_day, events):
-        """Consumables join a planned trip within a few days, or make trips of their own."""
+        """Consumables join a planned trip within a few days, or make trips of their own.
+
+        Returns the trips (customer index, day, planned) and the events with their trip.
+        """
         stride = len(self.days) + 1
-        planned = np.unique(trips_who.astype(np.int64) * stride + trips_day)
-        key = events["index"].to_numpy(np.int64) * stride + events["day"].to_numpy()
+        planned = _unique(trips_who.astype(np.int64) * stride + trips_day)
+        key = events["index"] * stride + events["day"]
         pos = np.searchsorted(planned, key)
         left = planned[np.clip(pos - 1, 0, max(len(planned) - 1, 0))] if len(planned) else key
         right = planned[np.clip(pos, 0, max(len(planned) - 1, 0))] if len(planned) else key
@@ -735,12 +798,7 @@ class _Block:
         same_left = (pos > 0) & ((left // stride) == (key // stride))
         same_right = (pos < len(planned)) & ((right // stride) == (key // stride))
         # a consumable joins a trip at most a few days (and under a third of its cycle) away
-        cycle = self.cycles.set_index(["index", "category"])["cycle_days"]
-        own_cycle = (
-            cycle.reindex(pd.MultiIndex.from_arrays([events["index"], events["category"]]))
-            .fillna(30)
-            .to_numpy()
-        )
+        own_cycle = np.nan_to_num(self.cycle[events["index"], events["cat"]], nan=30.0)
         tol = np.minimum(self.behaviour["attach_tolerance_days"], np.floor(own_cycle / 3))
         width = self.behaviour["shared_trip_days"]
         d_left = np.where(same_left, key - left, 10**9)
@@ -752,123 +810,110 @@ class _Block:
         customer = key // stride
         phase = self.rng("stretches").integers(0, width, self.n)[customer]
         stretch = customer * stride + (key % stride + phase) // width
-        first_day = pd.Series(key).groupby(stretch).transform("min").to_numpy()
-        attached = np.where(near, best, first_day)
+        attached = np.where(near, best, _group_min(stretch, key))
         # a campaign response happens on its own day
-        attached = np.where(events["campaign_id"].to_numpy() > 0, key, attached)
-        trip_keys = np.unique(np.concatenate([planned, attached]))
-        events = events.assign(trip=np.searchsorted(trip_keys, attached))
-        trips = pd.DataFrame(
-            {
-                "index": trip_keys // stride,
-                "day": trip_keys % stride,
-                "planned": np.isin(trip_keys, planned),
-            }
-        )
+        attached = np.where(events["campaign_id"] > 0, key, attached)
+        trip_keys = _unique(np.concatenate([planned, attached]))
+        events["trip"] = np.searchsorted(trip_keys, attached)
+        trips = {
+            "index": trip_keys // stride,
+            "day": trip_keys % stride,
+            "planned": np.isin(trip_keys, planned),
+        }
         return trips, events
 
     def _output(self, trips, events, contacts):
         p, b = self.people, self.behaviour
         rng = self.rng("baskets")
-        products = self.ref["products"]
         ids = p["customer_id"].to_numpy()
-        who = trips["index"].to_numpy()
+        who = trips["index"]
+        n_trips = len(who)
         # basket items: a top-up trip always has some, a consumables-only trip may have none
         spend = p["truth_spend"].to_numpy()[who]
         mean = b["discretionary_items_per_trip"] * spend
         count = np.where(
             trips["planned"], 1 + rng.poisson(np.maximum(mean - 1, 0)), rng.poisson(mean * 0.4)
         )
-        item_trip = np.repeat(np.arange(len(trips)), count)
+        item_trip = np.repeat(np.arange(n_trips), count)
         taste = self.rng("taste").lognormal(0, 0.6, (self.n, len(BASKET)))
         popularity = np.array([CATEGORIES[c]["popularity"] for c in BASKET])
         cum = np.cumsum(taste * popularity, axis=1)
         cum /= cum[:, -1:]
         u = rng.random(len(item_trip))
-        basket_cat = (cum[who[item_trip]] < u[:, None]).sum(axis=1)
+        buyer = who[item_trip]
+        basket_cat = np.zeros(len(item_trip), np.int64)
+        for column in cum.T:  # the number of a customer's cumulative shares below u
+            basket_cat += column[buyer] < u
         basket_cat = np.minimum(basket_cat, len(BASKET) - 1)
-        basket_product = self._pick_products(rng, BASKET_CODES[basket_cat], who[item_trip])
+        basket_product = self._pick_products(rng, BASKET_CODES[basket_cat], buyer)
         cycle_product = self._pick_products(
-            rng,
-            pd.Categorical(events["category"], categories=list(CATEGORIES)).codes.astype(np.int64),
-            events["index"].to_numpy(),
-            coupon=events["treated"].to_numpy(),
+            rng, events["cat"], events["index"], coupon=events["treated"]
         )
-        lines = pd.DataFrame(
-            {
-                "trip": np.concatenate([events["trip"].to_numpy(), item_trip]),
-                "product_id": np.concatenate([cycle_product, basket_product]),
-                "campaign_id": np.concatenate(
-                    [events["campaign_id"].to_numpy(), np.zeros(len(item_trip), np.int64)]
-                ),
-                "treated": np.concatenate(
-                    [events["treated"].to_numpy(), np.zeros(len(item_trip), bool)]
-                ),
-            }
-        )
-        order = np.lexsort((lines["product_id"], lines["campaign_id"], lines["trip"]))
-        lines = lines.iloc[order].reset_index(drop=True)
+        # receipt lines sorted by (trip, campaign, product); one sort of a packed integer key
+        # (the coupon flag in its lowest bit) is much faster than a lexsort of three columns
+        products, campaigns = len(self.price), len(self.coupon)
+        key = np.concatenate([events["trip"], item_trip])
+        key = key * campaigns + np.concatenate([events["campaign_id"], np.zeros_like(item_trip)])
+        key = key * products + np.concatenate([cycle_product, basket_product]) - PRODUCT_BASE
+        key = np.sort(key * 2 + np.concatenate([events["treated"], np.zeros(len(item_trip), bool)]))
         # the same product twice in a basket is one receipt line (its quantity is drawn below)
-        key = lines[["trip", "campaign_id", "product_id"]].to_numpy()
-        lines = lines[np.r_[True, (key[1:] != key[:-1]).any(axis=1)]].reset_index(drop=True)
+        key = key[_starts(key >> 1)]
+        treated, key = (key & 1).astype(bool), key >> 1
+        product, key = key % products + PRODUCT_BASE, key // products
+        campaign, line_trip = key % campaigns, key // campaigns
+        n_lines = len(line_trip)
         # transactions
         hours = np.asarray(b["hours"], float)
-        hour = rng.choice(24, len(trips), p=hours / hours.sum())
-        minute = rng.integers(0, 60, len(trips))
-        day = self.window.start + pd.to_timedelta(trips["day"].to_numpy(), unit="D")
-        stamp = day + pd.to_timedelta(hour * 60 + minute, unit="m")
-        online = rng.random(len(trips)) < SPEC["chain"]["online_share"]
-        other = rng.integers(0, len(self.ref["stores"]), len(trips))
+        hour = rng.choice(24, n_trips, p=hours / hours.sum())
+        minute = rng.integers(0, 60, n_trips)
+        day = np.datetime64(self.window.start.date(), "D") + trips["day"].astype("timedelta64[D]")
+        stamp = day.astype("datetime64[s]") + (hour * 3600 + minute * 60).astype("timedelta64[s]")
+        online = rng.random(n_trips) < SPEC["chain"]["online_share"]
+        other = rng.integers(0, len(self.ref["stores"]), n_trips)
         store_index = np.where(
-            rng.random(len(trips)) < SPEC["chain"]["home_store_share"], self.home[who], other
+            rng.random(n_trips) < SPEC["chain"]["home_store_share"], self.home[who], other
         )
-        seq = trips.groupby("index").cumcount().to_numpy() + 1
+        seq = _rank(who)  # trips are sorted by customer
         transaction_id = ids[who] * RECEIPT_NUMBERS + seq
         # lines: quantity, price, coupon
-        price = products.set_index("product_id")["price"]
-        quantity = rng.choice([1, 2, 3], len(lines), p=list(b["quantity"].values()))
-        quantity = np.where(lines["campaign_id"] > 0, 1, quantity)
-        unit_price = price.reindex(lines["product_id"]).to_numpy()
-        coupon_values = self.ref["campaigns"].set_index("campaign_id")["coupon_value"]
-        redeems = (
-            (lines["campaign_id"].to_numpy() > 0)
-            & lines["treated"].to_numpy()
-            & (rng.random(len(lines)) < 0.85)
-        )
-        discount = np.where(
-            redeems, coupon_values.reindex(lines["campaign_id"]).fillna(0).to_numpy(), 0.0
-        )
+        quantity = rng.choice([1, 2, 3], n_lines, p=list(b["quantity"].values()))
+        quantity = np.where(campaign > 0, 1, quantity)
+        unit_price = self.price[product - PRODUCT_BASE]
+        redeems = (campaign > 0) & treated & (rng.random(n_lines) < 0.85)
+        discount = np.where(redeems, self.coupon[campaign], 0.0)
         discount = np.minimum(discount, np.round(unit_price * quantity * 0.5, 2))
         amount = np.round(quantity * unit_price - discount, 2)
-        line_trip = lines["trip"].to_numpy()
-        line_number = np.arange(len(line_trip)) - np.searchsorted(line_trip, line_trip) + 1
-        items = pd.DataFrame(
-            {
-                "transaction_id": transaction_id[line_trip],
-                "line": line_number,
-                "product_id": lines["product_id"].to_numpy(),
-                "quantity": quantity,
-                "unit_price": unit_price,
-                "discount": discount,
-                "amount": amount,
-            }
+        items = pa.Table.from_arrays(  # the biggest table goes straight to Arrow
+            [
+                pa.array(transaction_id[line_trip]),
+                pa.array(_rank(line_trip)),
+                pa.array(product),
+                pa.array(quantity),
+                pa.array(unit_price),
+                pa.array(discount),
+                pa.array(amount),
+            ],
+            schema=SCHEMA.table("transaction_items").arrow,
         )
-        cents = np.bincount(line_trip, weights=np.round(amount * 100), minlength=len(trips))
+        cents = np.bincount(line_trip, weights=np.round(amount * 100), minlength=n_trips)
         total = np.round(cents) / 100
-        has_items = np.bincount(line_trip, minlength=len(trips)) > 0
+        has_items = np.bincount(line_trip, minlength=n_trips) > 0
         transactions = pd.DataFrame(
             {
-                "transaction_id": transaction_id,
-                "customer_id": ids[who],
-                "store_id": self.ref["stores"]["store_id"].to_numpy()[store_index],
-                "timestamp": stamp,
-                "channel": np.where(online, "online", "store"),
-                "total": total,
+                "transaction_id": transaction_id[has_items],
+                "customer_id": ids[who][has_items],
+                "store_id": self.ref["stores"]["store_id"].to_numpy()[store_index][has_items],
+                "timestamp": stamp[has_items],
+                "channel": pd.Categorical.from_codes(
+                    online[has_items].astype(np.int8), dtype=CHANNEL
+                ),
+                "total": total[has_items],
             }
-        )[has_items]
+        )
+        lines = {"trip": line_trip, "campaign_id": campaign}
         return {
             "customers": self._customers(),
-            "transactions": transactions.reset_index(drop=True),
+            "transactions": transactions,
             "transaction_items": items,
             "loyalty_points": self._points(transactions, who[has_items]),
             **self._contacts(contacts, lines, transaction_id, day, redeems, discount),
@@ -882,7 +927,7 @@ class _Block:
         Pain relievers follow the customer's brand preference (a coupon is for the store
         brand).
         """
-        table, count = _catalogue(self.ref["products"])
+        table, count = self.catalogue
         usual = (self.favourite[who, codes] * count[codes]).astype(np.int64)
         other = (rng.random(len(codes)) * count[codes]).astype(np.int64)
         out = table[codes, np.where(rng.random(len(codes)) < 0.7, usual, other)]
@@ -896,11 +941,7 @@ class _Block:
             wants_store = np.where(loyal, wants_store, ~wants_store)
             if coupon is not None:
                 wants_store |= coupon[pain]
-            products = self.ref["products"]
-            choice = products[products["category"] == "pain_reliever"]
-            own = choice["store_brand"].to_numpy()
-            ids = choice["product_id"].to_numpy()
-            pool_store, pool_national = ids[own], ids[~own]
+            pool_store, pool_national = self.pain_products
             pick = rng.integers(0, 1 << 30, len(pain))
             out[pain] = np.where(
                 wants_store,
@@ -917,40 +958,32 @@ class _Block:
         return frame[[c.name for c in SCHEMA.table("customers").columns]]
 
     def _points(self, transactions: pd.DataFrame, who: np.ndarray) -> pd.DataFrame:
+        """Points earned on every receipt, and a voucher redeemed when a block is crossed."""
         loyalty = self.behaviour["loyalty"]
         earned = np.floor(transactions["total"].to_numpy() * loyalty["points_per_unit"])
         earned = earned.astype(np.int64)
-        customer = transactions["customer_id"].to_numpy()
-        cumulative = pd.Series(earned).groupby(customer).cumsum().to_numpy()
+        customer = transactions["customer_id"].to_numpy()  # sorted, receipts in time order
+        running = np.cumsum(earned)
+        first = np.maximum.accumulate(np.where(_starts(customer), np.arange(len(customer)), 0))
+        cumulative = running - (running - earned)[first] if len(customer) else running
         block = loyalty["redeem_block"]
         crossed = (cumulative // block) > ((cumulative - earned) // block)
         rng = self.rng("points")
-        redeem = crossed & (rng.random(len(earned)) < self.redeemer[who])
-        date = transactions["timestamp"].dt.normalize().to_numpy()
-        ids = transactions["transaction_id"].to_numpy()
-        frame = pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "transaction_id": ids,
-                        "kind": "earned",
-                        "customer_id": customer,
-                        "date": date,
-                        "points": earned,
-                    }
-                ),
-                pd.DataFrame(
-                    {
-                        "transaction_id": ids[redeem],
-                        "kind": "redeemed",
-                        "customer_id": customer[redeem],
-                        "date": date[redeem],
-                        "points": -block,
-                    }
-                ),
-            ]
+        redeem = np.flatnonzero(crossed & (rng.random(len(earned)) < self.redeemer[who]))
+        # each receipt's earned row, followed by its redeemed row if any
+        row = np.concatenate([np.arange(len(earned)), redeem])
+        order = np.argsort(np.concatenate([2 * np.arange(len(earned)), 2 * redeem + 1]))
+        row, redeemed = row[order], order >= len(earned)
+        date = transactions["timestamp"].to_numpy().astype("datetime64[D]")
+        return pd.DataFrame(
+            {
+                "transaction_id": transactions["transaction_id"].to_numpy()[row],
+                "kind": pd.Categorical.from_codes(redeemed.astype(np.int8), dtype=POINTS_KIND),
+                "customer_id": customer[row],
+                "date": date[row],
+                "points": np.where(redeemed, -block, earned[row]),
+            }
         )
-        return frame.sort_values(["transaction_id", "kind"], kind="stable").reset_index(drop=True)
 
     def _contacts(self, contacts, lines, transaction_id, day, redeems, discount):
         columns = [c.name for c in SCHEMA.table("campaign_contacts").columns]
@@ -965,12 +998,12 @@ class _Block:
             }
         frame = pd.concat(contacts, ignore_index=True)
         frame["test_group"] = np.where(frame["treated"], "treatment", "control")
-        is_coupon = (lines["campaign_id"].to_numpy() > 0) & redeems
-        trip = lines["trip"].to_numpy()[is_coupon]
+        is_coupon = (lines["campaign_id"] > 0) & redeems
+        trip = lines["trip"][is_coupon]
         customer = transaction_id[trip] // RECEIPT_NUMBERS
         redemptions = pd.DataFrame(
             {
-                "campaign_id": lines["campaign_id"].to_numpy()[is_coupon],
+                "campaign_id": lines["campaign_id"][is_coupon],
                 "customer_id": customer,
                 "transaction_id": transaction_id[trip],
                 "redeemed_on": day[trip],
@@ -1036,11 +1069,13 @@ class _Block:
                 "pain_usage": usage,
             }
         )
-        cycles = self.cycles.assign(
-            customer_id=p["customer_id"].to_numpy()[self.cycles["index"].to_numpy()],
-            cycle_days=self.cycles["cycle_days"].round(2),
+        who, code = np.nonzero(~np.isnan(self.cycle))
+        cycles = pd.DataFrame(
+            {
+                "customer_id": p["customer_id"].to_numpy()[who],
+                "category": np.array(list(CATEGORIES))[code],
+                "cycle_days": self.cycle[who, code].round(2),
+            }
         )
-        cycles = cycles.sort_values(["customer_id", "category"])[
-            ["customer_id", "category", "cycle_days"]
-        ].reset_index(drop=True)
+        cycles = cycles.sort_values(["customer_id", "category"]).reset_index(drop=True)
         return {"customer_truth": customer_truth, "purchase_cycles": cycles}
