@@ -34,21 +34,32 @@ LIBRARIES = ("faker", "holidays", "numpy", "pandas", "pyarrow")
 
 
 def industry(name: str):
-    """The module that defines an industry (its SCHEMA, SPEC, reference() and block())."""
+    """The module that defines an industry.
+
+    It has ``SPEC`` (its rates, from its JSON file), ``SCHEMA``, ``reference(seed, locale,
+    window, customers)`` returning the tables that do not depend on customer blocks, and
+    ``block(seed, locale, window, ref, block_no, first_id, count)`` returning every table's rows
+    for one block of customers.
+    """
     if name not in INDUSTRIES:
         raise ValueError(f"unknown industry {name!r} (known: {', '.join(INDUSTRIES)})")
     return importlib.import_module(INDUSTRIES[name])
 
 
 @functools.cache
-def _reference(name: str, seed: int, locale: str, as_of: str, years: int):
+def _reference(name: str, seed: int, locale: str, as_of: str, years: int, customers: int):
     window = Window(pd.Timestamp(as_of), years)
-    return industry(name).reference(seed, locales.get(locale), window)
+    return industry(name).reference(seed, locales.get(locale), window, customers)
 
 
 def reference_tables(name: str, params: Params) -> dict[str, pd.DataFrame]:
-    """Tables that do not depend on customers (stores, products, campaigns...)."""
-    return _reference(name, params.seed, params.locale, params.as_of, params.years)
+    """Tables that do not depend on customer blocks (stores, products, campaigns...).
+
+    They may scale with the number of customers (e.g. one doctor per so many patients), never
+    with the number of shards.
+    """
+    p = params
+    return _reference(name, p.seed, p.locale, p.as_of, p.years, p.customers)
 
 
 def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataFrame | pa.Table]:

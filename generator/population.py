@@ -15,9 +15,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from generator.locales import Locale
+from generator.schema import Column
 from generator.streams import choose, cumulative, stream
 
 CHANNELS = ("mail", "email", "sms", "phone")
+CHANNELS_ZH = ("邮寄", "电子邮件", "短信", "电话")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,61 @@ class Window:
     @property
     def days(self) -> pd.DatetimeIndex:
         return pd.date_range(self.start, self.as_of, freq="D")
+
+
+def person_columns(
+    spec: dict,
+    key: Column,
+    registered: tuple[str, str],
+    extra: tuple[Column, ...] = (),
+) -> tuple[Column, ...]:
+    """The schema columns of the people :func:`customers` makes, as a customers table shows them.
+
+    ``key`` is the id column (its name and meaning differ by industry), ``registered`` the
+    (meaning, Chinese term) of the registration date, and ``extra`` industry columns placed
+    after the acquisition source, before the consent flags.
+    """
+    C = Column
+    return (
+        key,
+        C("given_name", "str", "Given name", "名"),
+        C("family_name", "str", "Family name", "姓"),
+        C("gender", "category", "Gender", "性别", values=("F", "M")),
+        C("birth_date", "date", "Date of birth", "出生日期"),
+        C(
+            "household_type",
+            "category",
+            "Household type from the application form",
+            "家庭类型",
+            values=tuple(spec["household_types"]),
+        ),
+        C(
+            "income_band",
+            "category",
+            "Household income band",
+            "收入水平",
+            values=tuple(spec["income_bands"]),
+        ),
+        C("address", "str", "Street address", "地址"),
+        C("city", "str", "City", "城市"),
+        C("region", "str", "State (en_US) or province (zh_CN)", "州/省"),
+        C("postcode", "str", "ZIP code or postcode", "邮编"),
+        C("phone", "str", "Phone number (fictional range)", "电话"),
+        C("email", "str", "E-mail address (reserved example domains)", "电子邮箱", nullable=True),
+        C("registered_on", "date", *registered),
+        C(
+            "acquisition_source",
+            "category",
+            "How the customer was acquired",
+            "获客渠道",
+            values=tuple(spec["acquisition_sources"]),
+        ),
+        *extra,
+        *(
+            C(f"consent_{ch}", "bool", f"Agreed to be contacted by {ch}", f"同意{zh}联系")
+            for ch, zh in zip(CHANNELS, CHANNELS_ZH, strict=True)
+        ),
+    )
 
 
 def _codes(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from generator import arrays, population
 from generator import campaigns as campaign_engine
-from generator import population
 from generator.calendar import day_weights
 from generator.locales import Locale
 from generator.population import Window
@@ -39,50 +39,18 @@ GROUPS = ("treatment", "control")
 RECEIPT_NUMBERS = 100_000
 
 C = Column
-_person = (
+_person = population.person_columns(
+    SPEC["population"],
     C("customer_id", "int", "Loyalty-card customer number", "会员编号"),
-    C("given_name", "str", "Given name", "名"),
-    C("family_name", "str", "Family name", "姓"),
-    C("gender", "category", "Gender", "性别", values=("F", "M")),
-    C("birth_date", "date", "Date of birth", "出生日期"),
-    C(
-        "household_type",
-        "category",
-        "Household type from the application form",
-        "家庭类型",
-        values=tuple(SPEC["population"]["household_types"]),
-    ),
-    C(
-        "income_band",
-        "category",
-        "Household income band",
-        "收入水平",
-        values=tuple(SPEC["population"]["income_bands"]),
-    ),
-    C("address", "str", "Street address", "地址"),
-    C("city", "str", "City", "城市"),
-    C("region", "str", "State (en_US) or province (zh_CN)", "州/省"),
-    C("postcode", "str", "ZIP code or postcode", "邮编"),
-    C("phone", "str", "Phone number (fictional range)", "电话"),
-    C("email", "str", "E-mail address (reserved example domains)", "电子邮箱", nullable=True),
-    C("registered_on", "date", "Date the customer joined the loyalty programme", "注册日期"),
-    C(
-        "acquisition_source",
-        "category",
-        "How the customer was acquired",
-        "获客渠道",
-        values=tuple(SPEC["population"]["acquisition_sources"]),
-    ),
-    C(
-        "home_store_id",
-        "int",
-        "The store the customer registered at",
-        "常去门店",
-        references="stores.store_id",
-    ),
-    *(
-        C(f"consent_{ch}", "bool", f"Agreed to be contacted by {ch}", f"同意{zh}联系")
-        for ch, zh in zip(population.CHANNELS, ("邮寄", "电子邮件", "短信", "电话"), strict=True)
+    registered=("Date the customer joined the loyalty programme", "注册日期"),
+    extra=(
+        C(
+            "home_store_id",
+            "int",
+            "The store the customer registered at",
+            "常去门店",
+            references="stores.store_id",
+        ),
     ),
 )
 
@@ -415,8 +383,11 @@ SCHEMA = Schema(
 # ---------------------------------------------------------------- reference tables
 
 
-def reference(seed: int, locale: Locale, window: Window) -> dict[str, pd.DataFrame]:
-    """The tables that do not depend on customers: stores, products, campaigns."""
+def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
+    """The tables that do not depend on customers: stores, products, campaigns.
+
+    (The chain has the same stores whatever the number of ``customers``.)
+    """
     return {
         "stores": _stores(seed, locale, window),
         "products": _products(seed, locale),
@@ -546,35 +517,6 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     if not parts:
         return _events([], [], [])
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-
-
-def _unique(keys: np.ndarray) -> np.ndarray:
-    """Sorted distinct integer keys (a sort beats ``np.unique``'s hashing here)."""
-    keys = np.sort(keys)
-    return keys[_starts(keys)]
-
-
-def _starts(keys: np.ndarray) -> np.ndarray:
-    """True where a run of equal values begins in sorted ``keys``."""
-    return np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, bool)
-
-
-def _rank(keys: np.ndarray) -> np.ndarray:
-    """1, 2, 3... within each run of equal values of sorted ``keys``."""
-    position = np.arange(len(keys))
-    return position - np.maximum.accumulate(np.where(_starts(keys), position, 0)) + 1
-
-
-def _group_min(group: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """For each element, the smallest of ``values`` among the elements of its ``group``."""
-    if not len(group):
-        return values.copy()
-    order = np.lexsort((values, group))
-    starts = np.r_[True, group[order][1:] != group[order][:-1]]
-    smallest = values[order][starts][np.cumsum(starts) - 1]
-    out = np.empty_like(values)
-    out[order] = smallest
-    return out
 
 
 # ---------------------------------------------------------------- one block of customers
@@ -789,7 +731,7 @@ class _Block:
         Returns the trips (customer index, day, planned) and the events with their trip.
         """
         stride = len(self.days) + 1
-        planned = _unique(trips_who.astype(np.int64) * stride + trips_day)
+        planned = arrays.unique(trips_who.astype(np.int64) * stride + trips_day)
         key = events["index"] * stride + events["day"]
         pos = np.searchsorted(planned, key)
         left = planned[np.clip(pos - 1, 0, max(len(planned) - 1, 0))] if len(planned) else key
@@ -810,10 +752,10 @@ class _Block:
         customer = key // stride
         phase = self.rng("stretches").integers(0, width, self.n)[customer]
         stretch = customer * stride + (key % stride + phase) // width
-        attached = np.where(near, best, _group_min(stretch, key))
+        attached = np.where(near, best, arrays.group_min(stretch, key))
         # a campaign response happens on its own day
         attached = np.where(events["campaign_id"] > 0, key, attached)
-        trip_keys = _unique(np.concatenate([planned, attached]))
+        trip_keys = arrays.unique(np.concatenate([planned, attached]))
         events["trip"] = np.searchsorted(trip_keys, attached)
         trips = {
             "index": trip_keys // stride,
@@ -857,7 +799,7 @@ class _Block:
         key = key * products + np.concatenate([cycle_product, basket_product]) - PRODUCT_BASE
         key = np.sort(key * 2 + np.concatenate([events["treated"], np.zeros(len(item_trip), bool)]))
         # the same product twice in a basket is one receipt line (its quantity is drawn below)
-        key = key[_starts(key >> 1)]
+        key = key[arrays.starts(key >> 1)]
         treated, key = (key & 1).astype(bool), key >> 1
         product, key = key % products + PRODUCT_BASE, key // products
         campaign, line_trip = key % campaigns, key // campaigns
@@ -873,7 +815,7 @@ class _Block:
         store_index = np.where(
             rng.random(n_trips) < SPEC["chain"]["home_store_share"], self.home[who], other
         )
-        seq = _rank(who)  # trips are sorted by customer
+        seq = arrays.rank(who)  # trips are sorted by customer
         transaction_id = ids[who] * RECEIPT_NUMBERS + seq
         # lines: quantity, price, coupon
         quantity = rng.choice([1, 2, 3], n_lines, p=list(b["quantity"].values()))
@@ -886,7 +828,7 @@ class _Block:
         items = pa.Table.from_arrays(  # the biggest table goes straight to Arrow
             [
                 pa.array(transaction_id[line_trip]),
-                pa.array(_rank(line_trip)),
+                pa.array(arrays.rank(line_trip)),
                 pa.array(product),
                 pa.array(quantity),
                 pa.array(unit_price),
@@ -951,10 +893,8 @@ class _Block:
         return out
 
     def _customers(self) -> pd.DataFrame:
-        frame = self.people[
-            [c.name for c in SCHEMA.table("customers").columns if c.name != "home_store_id"]
-        ].copy()
-        frame.insert(15, "home_store_id", self.ref["stores"]["store_id"].to_numpy()[self.home])
+        home = self.ref["stores"]["store_id"].to_numpy()[self.home]
+        frame = self.people.assign(home_store_id=home)
         return frame[[c.name for c in SCHEMA.table("customers").columns]]
 
     def _points(self, transactions: pd.DataFrame, who: np.ndarray) -> pd.DataFrame:
@@ -963,9 +903,7 @@ class _Block:
         earned = np.floor(transactions["total"].to_numpy() * loyalty["points_per_unit"])
         earned = earned.astype(np.int64)
         customer = transactions["customer_id"].to_numpy()  # sorted, receipts in time order
-        running = np.cumsum(earned)
-        first = np.maximum.accumulate(np.where(_starts(customer), np.arange(len(customer)), 0))
-        cumulative = running - (running - earned)[first] if len(customer) else running
+        cumulative = arrays.run_cumsum(customer, earned)
         block = loyalty["redeem_block"]
         crossed = (cumulative // block) > ((cumulative - earned) // block)
         rng = self.rng("points")

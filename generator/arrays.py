@@ -1,0 +1,49 @@
+"""Vectorised helpers for events kept as sorted NumPy arrays (no Python loop over rows).
+
+Industries keep a block's events as aligned arrays sorted by a key (customer, then day...);
+these helpers find runs of equal keys, number the rows within a run and reduce over groups.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def starts(keys: np.ndarray) -> np.ndarray:
+    """True where a run of equal values begins in sorted ``keys``."""
+    return np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, bool)
+
+
+def run_first(keys: np.ndarray) -> np.ndarray:
+    """For each element of sorted ``keys``, the position where its run begins."""
+    position = np.arange(len(keys))
+    return np.maximum.accumulate(np.where(starts(keys), position, 0))
+
+
+def rank(keys: np.ndarray) -> np.ndarray:
+    """1, 2, 3... within each run of equal values of sorted ``keys``."""
+    return np.arange(len(keys)) - run_first(keys) + 1
+
+
+def run_cumsum(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Running sums of ``values`` restarting with each run of sorted ``keys``."""
+    running = np.cumsum(values)
+    return running - (running - values)[run_first(keys)] if len(keys) else running
+
+
+def unique(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct integer keys (a sort beats ``np.unique``'s hashing here)."""
+    keys = np.sort(keys)
+    return keys[starts(keys)]
+
+
+def group_min(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each element, the smallest of ``values`` among the elements of its ``group``."""
+    if not len(group):
+        return values.copy()
+    order = np.lexsort((values, group))
+    first = starts(group[order])
+    smallest = values[order][first][np.cumsum(first) - 1]
+    out = np.empty_like(values)
+    out[order] = smallest
+    return out
