@@ -1,4 +1,7 @@
-"""The generator's contract: deterministic, shardable, atomic, and clear about bad input."""
+"""The generator's contract: deterministic, shardable, atomic, and clear about bad input.
+
+Every test that builds data runs for each industry.
+"""
 
 import hashlib
 import json
@@ -9,13 +12,14 @@ import pandas as pd
 import pytest
 
 import generator
-from generator import builder
+from generator import builder, writers
 from generator.params import Params
 from generator.streams import BLOCK_SIZE
 
 from conftest import ROOT
 
 SMALL = dict(customers=BLOCK_SIZE * 2 + 300, years=2)
+INDUSTRIES = list(generator.INDUSTRIES)
 
 
 def cli(*args, cwd=ROOT):
@@ -32,42 +36,47 @@ def files(folder):
     }
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory):
+@pytest.fixture(scope="module", params=INDUSTRIES)
+def small(request, tmp_path_factory):
+    """A small build of one industry in every format (its folder is named after it)."""
     out = tmp_path_factory.mktemp("small")
-    generator.build(["retail"], out, formats=("csv.gz", "parquet", "sqlite"), **SMALL)
-    return out / "retail"
+    generator.build([request.param], out, formats=("csv.gz", "parquet", "sqlite"), **SMALL)
+    return out / request.param
 
 
 # ---------------------------------------------------------------- determinism
 
 
 def test_the_same_arguments_give_identical_files(small, tmp_path):
-    generator.build(["retail"], tmp_path, formats=("csv.gz", "parquet", "sqlite"), **SMALL)
-    assert files(tmp_path / "retail") == files(small)
+    generator.build([small.name], tmp_path, formats=("csv.gz", "parquet", "sqlite"), **SMALL)
+    assert files(tmp_path / small.name) == files(small)
 
 
 def test_one_or_four_shards_give_identical_files(small, tmp_path):
     generator.build(
-        ["retail"], tmp_path, formats=("csv.gz", "parquet", "sqlite"), shards=4, **SMALL
+        [small.name], tmp_path, formats=("csv.gz", "parquet", "sqlite"), shards=4, **SMALL
     )
-    assert files(tmp_path / "retail") == files(small)
+    assert files(tmp_path / small.name) == files(small)
 
 
 def test_another_seed_gives_other_data(small, tmp_path):
-    generator.build(["retail"], tmp_path, formats=("csv.gz",), seed=43, **SMALL)
-    other = files(tmp_path / "retail")
+    generator.build([small.name], tmp_path, formats=("csv.gz",), seed=43, **SMALL)
+    other = files(tmp_path / small.name)
     assert other["customers.csv.gz"] != files(small)["customers.csv.gz"]
 
 
 def test_a_shard_generated_alone_gives_the_same_rows(small):
     params = Params(shards=3, **SMALL)
-    alone = pd.concat([t["customers"] for t in builder.generate_shard("retail", params, 1)])
-    whole = generator.load("retail", small.parent)["customers"]
-    first = alone.customer_id.iloc[0]
-    expected = whole[whole.customer_id.between(first, alone.customer_id.iloc[-1])]
-    assert list(alone.customer_id) == list(expected.customer_id)
-    assert list(alone.email.fillna("")) == list(expected.email.fillna(""))
+    module = builder.industry(small.name)
+    people = module.SCHEMA.table(module.PEOPLE)  # customers, patients...
+    key = people.key[0]
+    blocks = builder.generate_shard(small.name, params, 1)
+    alone = pd.concat([writers.to_arrow(t[people.name], people).to_pandas() for t in blocks])
+    whole = generator.load(small.name, small.parent)[people.name]
+    first = alone[key].iloc[0]
+    expected = whole[whole[key].between(first, alone[key].iloc[-1])]
+    assert list(alone[key]) == list(expected[key])
+    assert list(alone.phone.fillna("")) == list(expected.phone.fillna(""))
 
 
 def test_the_manifest_records_parameters_rows_and_hashes(small):
@@ -78,18 +87,19 @@ def test_the_manifest_records_parameters_rows_and_hashes(small):
     assert manifest["rows"]["customers"] == SMALL["customers"]
 
 
-def test_the_committed_dataset_is_rebuilt_byte_for_byte(tmp_path):
-    committed = ROOT / "datasets" / "retail"
+@pytest.mark.parametrize("industry", INDUSTRIES)
+def test_the_committed_dataset_is_rebuilt_byte_for_byte(industry, tmp_path):
+    committed = ROOT / "datasets" / industry
     parameters = json.loads((committed / "manifest.json").read_text())["parameters"]
     parameters["formats"] = tuple(parameters["formats"])
-    generator.build(["retail"], tmp_path, **parameters)
-    rebuilt = files(tmp_path / "retail")
+    generator.build([industry], tmp_path, **parameters)
+    rebuilt = files(tmp_path / industry)
     tracked = subprocess.run(
-        ["git", "ls-files", "datasets/retail"], cwd=ROOT, capture_output=True, text=True
+        ["git", "ls-files", f"datasets/{industry}"], cwd=ROOT, capture_output=True, text=True
     ).stdout.split()
     assert tracked, "the default dataset is not committed"
     stored = {
-        p.removeprefix("datasets/retail/"): hashlib.sha256((ROOT / p).read_bytes()).hexdigest()
+        p.removeprefix(f"datasets/{industry}/"): hashlib.sha256((ROOT / p).read_bytes()).hexdigest()
         for p in tracked
     }
     assert stored == rebuilt
@@ -97,15 +107,17 @@ def test_the_committed_dataset_is_rebuilt_byte_for_byte(tmp_path):
 
 def test_the_data_dictionary_covers_every_table(small):
     text = (small / "DATA_DICTIONARY.md").read_text()
-    for table in generator.load("retail", small.parent).schema.tables:
+    for table in generator.load(small.name, small.parent).schema.tables:
         assert f"`{table.path}`" in text
         for column in table.columns:
             assert f"`{column.name}`" in text
 
 
-def test_describe_prints_the_dictionary():
-    result = cli("describe", "retail")
-    assert result.returncode == 0 and "`transaction_items`" in result.stdout
+@pytest.mark.parametrize("industry", INDUSTRIES)
+def test_describe_prints_the_dictionary(industry):
+    result = cli("describe", industry)
+    last = builder.industry(industry).SCHEMA.tables[-1]
+    assert result.returncode == 0 and f"`{last.path}`" in result.stdout
 
 
 # ---------------------------------------------------------------- bad input
@@ -128,7 +140,7 @@ def test_describe_prints_the_dictionary():
     ],
 )
 def test_a_bad_parameter_is_one_clear_line(args, message, tmp_path):
-    result = cli("build", "retail", "--out", str(tmp_path), *args)
+    result = cli("build", *INDUSTRIES, "--out", str(tmp_path), *args)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -148,17 +160,18 @@ def test_an_output_path_that_is_a_file_is_refused(tmp_path):
     assert target.read_text() == "keep me"
 
 
+@pytest.mark.parametrize("industry", INDUSTRIES)
 @pytest.mark.parametrize(
     "failure, status", [(KeyboardInterrupt, 1), (OSError(28, "No space left on device"), 1)]
 )
 def test_an_interrupted_or_failed_build_leaves_the_old_dataset(
-    failure, status, tmp_path, monkeypatch, capsys
+    industry, failure, status, tmp_path, monkeypatch, capsys
 ):
     from generator import cli as command
     from generator import writers
 
-    generator.build(["retail"], tmp_path, customers=50, years=1)
-    before = files(tmp_path / "retail")
+    generator.build([industry], tmp_path, customers=50, years=1)
+    before = files(tmp_path / industry)
     calls = {"n": 0}
     original = writers.DatasetWriter.write
 
@@ -172,7 +185,7 @@ def test_an_interrupted_or_failed_build_leaves_the_old_dataset(
     code = command.main(
         [
             "build",
-            "retail",
+            industry,
             "--customers",
             "50",
             "--seed",
@@ -186,8 +199,8 @@ def test_an_interrupted_or_failed_build_leaves_the_old_dataset(
     )
     assert code == status
     assert capsys.readouterr().err.count("\n") == 1
-    assert files(tmp_path / "retail") == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["retail"]  # no scratch left
+    assert files(tmp_path / industry) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [industry]  # no scratch left
 
 
 def test_a_write_error_in_the_background_writer_fails_the_build(tmp_path, monkeypatch, capsys):

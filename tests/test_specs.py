@@ -71,3 +71,14 @@ def test_retail_spec_is_consistent():
         assert campaign["channel"] in spec["population"]["consent"]
     assert len(spec["calendar"]["weekday"]) == 7 and len(spec["calendar"]["month"]) == 12
     assert len(spec["behaviour"]["hours"]) == 24
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_every_industry_module_keeps_the_contract(name):
+    module = industry(name)
+    assert module.SCHEMA.industry == name
+    assert module.SPEC["sources"], "rates need their sources"
+    people = module.SCHEMA.table(module.PEOPLE)
+    assert {"phone", "registered_on"} <= {c.name for c in people.columns}
+    assert module.EVENTS and all(not module.SCHEMA.table(t).truth for t in module.EVENTS)
+    assert callable(module.reference) and callable(module.block)

@@ -33,6 +33,8 @@ CODE = {name: code for code, name in enumerate(CATEGORIES)}
 PAIN = CODE["pain_reliever"]
 CHANNEL = pd.CategoricalDtype(pd.Index(["store", "online"], dtype="str"))
 POINTS_KIND = pd.CategoricalDtype(pd.Index(["earned", "redeemed"], dtype="str"))
+PEOPLE = "customers"  # the table of the people each block is made of
+EVENTS = ("transaction_items",)  # the event tables (the benchmark counts their rows/s)
 PRODUCT_BASE = 1001  # the first product id; ids are consecutive
 GROUPS = ("treatment", "control")
 # a receipt number is the customer number followed by five digits: the customer's n-th trip
