@@ -1,0 +1,92 @@
+"""Each industry end to end: the default dataset, event rows per second, and peak memory.
+
+Event rows are the rows of an industry's event tables (``EVENTS`` in its module, e.g. retail's
+transaction items), written to Parquet. Peak memory is that of a whole build in a fresh
+process, at two sizes ten times apart: it must stay flat. BENCH_SCALE (default 1) scales the
+sizes: at 1 the memory check builds 100,000 and 1,000,000 customers per industry, which takes
+a long time on two cores; BENCH_SCALE=0.1 shows the same trend over 10,000 to 100,000.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import generator
+from generator.builder import industry
+
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+# BENCH_INDUSTRIES=bank,auto limits the run to some industries
+NAMES = [n for n in os.environ.get("BENCH_INDUSTRIES", ",".join(generator.INDUSTRIES)).split(",")]
+
+
+def build(name: str, out: Path, **parameters) -> tuple[float, dict]:
+    start = time.perf_counter()
+    generator.build([name], out, **parameters)
+    seconds = time.perf_counter() - start
+    rows = json.loads((out / name / "manifest.json").read_text())["rows"]
+    return seconds, rows
+
+
+def peak_memory_mib(name: str, customers: int, out: Path) -> float:
+    """Peak resident memory of a whole build in a fresh process (Parquet output)."""
+    script = (
+        "import resource, generator; "
+        f"generator.build([{name!r}], {str(out)!r}, customers={customers}, "
+        "formats=('parquet',)); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    )
+    return int(done.stdout.split()[-1]) / 1024
+
+
+def run() -> list[dict]:
+    results = []
+    for name in NAMES:
+        events = industry(name).EVENTS
+        with tempfile.TemporaryDirectory() as scratch:
+            scratch = Path(scratch)
+            seconds, rows = build(name, scratch / "default")  # the default parameters
+            results.append(
+                {
+                    "name": f"{name}: default dataset ({sum(rows.values()):,} rows, csv.gz)",
+                    "value": seconds,
+                    "unit": "s",
+                    "target": "<= 5 s",
+                }
+            )
+            n = int(20_000 * SCALE)
+            for shards in (1, 2):
+                seconds, rows = build(
+                    name,
+                    scratch / f"events{shards}",
+                    customers=n,
+                    formats=("parquet",),
+                    shards=shards,
+                )
+                count = sum(rows[t] for t in events)
+                results.append(
+                    {
+                        "name": f"{name}: event rows/s to Parquet ({count:,}, {shards} shard(s))",
+                        "value": count / seconds,
+                        "unit": "rows/s",
+                        "target": ">= 1,000,000",
+                    }
+                )
+            for n in (int(100_000 * SCALE), int(1_000_000 * SCALE)):
+                results.append(
+                    {
+                        "name": f"{name}: peak memory, {n:,} customers",
+                        "value": peak_memory_mib(name, n, scratch / f"memory{n}"),
+                        "unit": "MiB",
+                        "target": "<= 2,048, flat",
+                    }
+                )
+    return results
