@@ -1,0 +1,171 @@
+"""Data decay: the life events that make a customer database go stale.
+
+Over the simulated years customers move house, change phone number, change their family name
+on marriage, withdraw a consent, and some die. The company's customer table keeps what it
+captured at registration; the events are ground truth (``_truth/life_events``), so a database
+frozen at one date can be compared with the truth at a later one, and every source system's
+extract shows each customer as they were on its extract date (:func:`state_at`).
+
+Shared by every industry. Rates are facts about people in a locale, so they live with the engine
+(``generator/data/decay.json``, with their sources; :func:`rates`), per locale:
+``moves_per_year``, ``phone_changes_per_year``, ``marriage_name_changes_per_year`` (the
+share of women changing family name each year), ``consent_withdrawals_per_year`` and
+``death_share_of_leavers_over_70`` (deaths are drawn among the customers who stop for good,
+at the date they stop, so nobody buys after dying).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from generator import arrays
+from generator.locales import Locale
+from generator.population import CHANNELS, Window
+from generator.streams import stream
+
+RATES_FILE = Path(__file__).resolve().parent / "data" / "decay.json"
+KINDS = ("moved", "new_phone", "name_change", "consent_withdrawn", "died")
+ADDRESS = ("address", "city", "region", "postcode")
+# the columns an event changes, by kind
+CHANGES = {
+    "moved": ADDRESS,
+    "new_phone": ("phone",),
+    "name_change": ("family_name",),
+    "consent_withdrawn": tuple(f"consent_{c}" for c in CHANNELS),
+    "died": (),
+}
+COLUMNS = (
+    "customer_id",
+    "date",
+    "kind",
+    *ADDRESS,
+    "phone",
+    "family_name",
+    "channel",
+)
+
+
+@functools.cache
+def _table() -> dict:
+    return json.loads(RATES_FILE.read_text(encoding="utf-8"))
+
+
+def rates(locale: str) -> dict[str, float]:
+    """The yearly rates of life events in ``locale``."""
+    return dict(_table()["rates"][locale])
+
+
+def sources(locale: str) -> list[str]:
+    """Where the rates of ``locale`` come from (for the data dictionary)."""
+    return list(_table()["sources"][locale])
+
+
+def life_events(
+    rates: dict,
+    locale: Locale,
+    window: Window,
+    seed: int,
+    block: int,
+    people: pd.DataFrame,
+    region: str | None = None,
+) -> pd.DataFrame:
+    """One row per life event of a block's customers, with the new values it brings.
+
+    An event happens between the customer's registration (or the window's start) and the
+    as-of date; a move brings a whole new address (in ``region`` for a regional company), a
+    phone change a new number, a name change a new family name, a withdrawal names the channel.
+    """
+    rng = stream(seed, "decay.events", block)
+    n = len(people)
+    start = np.datetime64(window.start.date(), "D")
+    as_of = np.datetime64(window.as_of.date(), "D")
+    begins = np.maximum(people["registered_on"].to_numpy().astype("datetime64[D]"), start)
+    span = (as_of - begins).astype(np.int64) + 1  # days the customer is on file in the window
+    years = span / 365.25
+    female = (people["gender"] == "F").to_numpy()
+    parts = []
+
+    def occur(expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        who = np.repeat(np.arange(n), rng.poisson(expected))
+        day = begins[who] + (rng.random(len(who)) * span[who]).astype("timedelta64[D]")
+        return who, day
+
+    who, day = occur(rates["moves_per_year"] * years)
+    moved = locale.addresses(stream(seed, "decay.addresses", block), len(who), region=region)
+    parts.append(
+        _frame(
+            people, who, day, "moved", **{c: np.asarray(moved[c], dtype=object) for c in ADDRESS}
+        )
+    )
+    who, day = occur(rates["phone_changes_per_year"] * years)
+    phone_rng = stream(seed, "decay.phones", block)
+    area = locale.addresses(phone_rng, len(who), region=region)["area_code"]
+    phones = locale.phones(phone_rng, area).to_numpy(zero_copy_only=False)
+    parts.append(_frame(people, who, day, "new_phone", phone=phones))
+    married = np.where(female, rates["marriage_name_changes_per_year"], 0.0)
+    who, day = occur(married * years)
+    first = arrays.starts(who)  # at most one name change each
+    who, day = who[first], day[first]
+    names = locale.family.draw(stream(seed, "decay.names", block), len(who))
+    names = names.to_numpy(zero_copy_only=False)
+    parts.append(_frame(people, who, day, "name_change", family_name=names))
+    # a withdrawal concerns one channel, among those the customer had agreed to
+    who, day = occur(rates["consent_withdrawals_per_year"] * years)
+    pick = rng.integers(0, len(CHANNELS), len(who))
+    had = people[[f"consent_{c}" for c in CHANNELS]].to_numpy(bool)[who, pick]
+    channel = np.array(CHANNELS, dtype=object)[pick]
+    parts.append(_frame(people, who[had], day[had], "consent_withdrawn", channel=channel[had]))
+    # deaths: among those who stop for good, more often the old
+    stopped = people["truth_stopped_on"].to_numpy().astype("datetime64[D]")
+    birth = people["birth_date"].to_numpy().astype("datetime64[D]")
+    age = (stopped - birth).astype(np.float64) / 365.25
+    share = rates["death_share_of_leavers_over_70"] * np.clip((age - 50) / 20, 0, 1.5)
+    dies = ~np.isnat(stopped) & (rng.random(n) < np.nan_to_num(share))
+    who = np.flatnonzero(dies)
+    parts.append(_frame(people, who, stopped[who], "died"))
+    events = pd.concat(parts, ignore_index=True)
+    events = events.sort_values(["customer_id", "date", "kind"], kind="stable")
+    return events.reset_index(drop=True)[list(COLUMNS)]
+
+
+def _frame(people, who, day, kind, **values) -> pd.DataFrame:
+    frame = {
+        "customer_id": people["customer_id"].to_numpy()[who],
+        "date": day.astype("datetime64[s]"),
+        "kind": kind,
+    }
+    for column in COLUMNS[3:]:
+        frame[column] = values.get(column, np.full(len(who), None, dtype=object))
+    return pd.DataFrame(frame)
+
+
+def state_at(people: pd.DataFrame, events: pd.DataFrame, date) -> pd.DataFrame:
+    """The customers as they were on ``date``: the latest event of each kind applied.
+
+    Returns a copy of ``people`` with changed columns updated and a ``died`` flag.
+    """
+    date = np.datetime64(pd.Timestamp(date).date(), "s")
+    past = events[events["date"].to_numpy() <= date]
+    state = people.copy()
+    position = pd.Index(people["customer_id"])
+    for kind in ("moved", "new_phone", "name_change"):
+        latest = past[past["kind"] == kind].drop_duplicates("customer_id", keep="last")
+        rows = position.get_indexer(latest["customer_id"])
+        for column in CHANGES[kind]:
+            values = state[column].to_numpy(dtype=object, copy=True)
+            values[rows] = latest[column].to_numpy()
+            state[column] = pd.Series(values, index=state.index, dtype="str")
+    withdrawn = past[past["kind"] == "consent_withdrawn"]
+    for channel in CHANNELS:
+        rows = position.get_indexer(withdrawn.loc[withdrawn["channel"] == channel, "customer_id"])
+        column = f"consent_{channel}"
+        values = state[column].to_numpy(dtype=bool, copy=True)
+        values[rows] = False
+        state[column] = values
+    state["died"] = people["customer_id"].isin(past.loc[past["kind"] == "died", "customer_id"])
+    return state

@@ -1,0 +1,91 @@
+"""Life events: yearly rates within the published ranges of each locale, and state_at."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from generator import decay, locales
+from generator.industries.retail import SPEC
+from generator.population import Window, customers
+from generator.streams import blocks
+
+WINDOW = Window(pd.Timestamp("2025-12-31"), 3)
+# published yearly ranges (see generator/data/decay.json): moves, family-name changes of women
+MOVES = {"en_US": (0.08, 0.11), "zh_CN": (0.03, 0.08)}
+
+
+@pytest.fixture(scope="module", params=["en_US", "zh_CN"])
+def block(request):
+    locale = locales.get(request.param)
+    region = SPEC["chain"]["region"][request.param]
+    people, events = [], []
+    for number, (first, count) in enumerate(blocks(6000)):
+        p = customers(SPEC["population"], locale, WINDOW, 3, number, first, count, region=region)
+        rates = decay.rates(request.param)
+        events.append(decay.life_events(rates, locale, WINDOW, 3, number, p, region=region))
+        people.append(p)
+    return request.param, pd.concat(people, ignore_index=True), pd.concat(events)
+
+
+def customer_years(people):
+    begins = np.maximum(people["registered_on"], WINDOW.start)
+    return ((WINDOW.as_of - begins).dt.days + 1).sum() / 365.25
+
+
+def test_yearly_moves_are_within_the_published_range(block):
+    code, people, events = block
+    low, high = MOVES[code]
+    rate = (events["kind"] == "moved").sum() / customer_years(people)
+    assert low <= rate <= high
+
+
+def test_name_changes_follow_the_locale(block):
+    code, people, events = block
+    changes = events[events["kind"] == "name_change"]
+    women = people.loc[people["gender"] == "F"]
+    rate = len(changes) / customer_years(women)
+    if code == "zh_CN":
+        assert rate == 0
+    else:
+        assert 0.006 <= rate <= 0.02
+        assert changes["customer_id"].isin(women["customer_id"]).all()
+
+
+def test_events_happen_while_the_customer_is_on_file(block):
+    _, people, events = block
+    joined = events.merge(people[["customer_id", "registered_on"]], on="customer_id")
+    assert (joined["date"] >= joined["registered_on"]).all()
+    assert (events["date"] <= WINDOW.as_of).all()
+
+
+def test_deaths_end_the_customer_life(block):
+    _, people, events = block
+    died = events[events["kind"] == "died"].merge(people, on="customer_id")
+    assert len(died) > 0
+    assert (died["date"] == died["truth_stopped_on"]).all()
+    assert 0.003 <= len(died) / customer_years(people) <= 0.02
+
+
+def test_state_at_applies_the_latest_event(block):
+    _, people, events = block
+    moves = events[events["kind"] == "moved"]
+    customer = moves["customer_id"].value_counts().index[0]  # someone who moved
+    mine = moves[moves["customer_id"] == customer]
+    before = decay.state_at(people, events, mine["date"].iloc[0] - pd.Timedelta(days=1))
+    after = decay.state_at(people, events, WINDOW.as_of)
+    original = people.loc[people["customer_id"] == customer, "address"].iloc[0]
+    assert before.loc[before["customer_id"] == customer, "address"].iloc[0] == original
+    assert (
+        after.loc[after["customer_id"] == customer, "address"].iloc[0] == mine["address"].iloc[-1]
+    )
+    withdrawn = events[events["kind"] == "consent_withdrawn"].iloc[0]
+    row = after["customer_id"] == withdrawn["customer_id"]
+    assert not after.loc[row, f"consent_{withdrawn['channel']}"].iloc[0]
+
+
+def test_the_same_block_gives_the_same_events():
+    locale = locales.get("en_US")
+    p = customers(SPEC["population"], locale, WINDOW, 5, 2, 4001, 300)
+    one = decay.life_events(decay.rates("en_US"), locale, WINDOW, 5, 2, p)
+    two = decay.life_events(decay.rates("en_US"), locale, WINDOW, 5, 2, p)
+    pd.testing.assert_frame_equal(one, two)
