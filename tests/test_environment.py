@@ -32,9 +32,10 @@ def pyproject_requirements(text: str) -> dict[str, str]:
 
 def conda_requirements(text: str) -> dict[str, str]:
     found = {}
-    for entry in yaml.safe_load(text)["dependencies"]:
-        if not isinstance(entry, str):
-            continue
+    entries = []
+    for entry in yaml.safe_load(text)["dependencies"]:  # conda packages, then pip's list
+        entries += entry.get("pip", []) if isinstance(entry, dict) else [entry]
+    for entry in entries:
         name, spec = REQUIREMENT.match(entry).groups()
         if name not in ("python", "pip"):
             found[_normal(name)] = spec.replace(" ", "")
