@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from generator import population
+from generator import arrays, population
 from generator.calendar import day_weights
 from generator.locales import Locale
 from generator.population import Window
@@ -127,7 +127,13 @@ SCHEMA = Schema(
                 ),
                 C("specialty", "category", "Specialty", "科室", values=SPECIALTY_NAMES),
                 C("title", "category", "Professional title", "职称", values=TITLES),
-                C("rep_id", "int", "Responsible representative", "负责代表", references="reps.rep_id"),
+                C(
+                    "rep_id",
+                    "int",
+                    "Responsible representative",
+                    "负责代表",
+                    references="reps.rep_id",
+                ),
             ),
             key=("doctor_id",),
         ),
@@ -140,7 +146,14 @@ SCHEMA = Schema(
                 C("name", "str", "Brand name and strength", "产品名称"),
                 C("therapy_area", "category", "Therapy area", "治疗领域", values=AREAS),
                 C("pack_days", "int", "Days one pack lasts", "每盒天数", unit="days"),
-                C("price", "money", "Price per pack", "每盒价格", check="price > 0", unit="currency"),
+                C(
+                    "price",
+                    "money",
+                    "Price per pack",
+                    "每盒价格",
+                    check="price > 0",
+                    unit="currency",
+                ),
                 C("launched_on", "date", "Launch date", "上市日期"),
             ),
             key=("product_id",),
@@ -181,7 +194,13 @@ SCHEMA = Schema(
             (
                 C("prescription_id", "int", "Prescription number", "处方编号"),
                 C("patient_id", "int", "Patient", "患者编号", references="patients.patient_id"),
-                C("doctor_id", "int", "Prescribing doctor", "医生编号", references="doctors.doctor_id"),
+                C(
+                    "doctor_id",
+                    "int",
+                    "Prescribing doctor",
+                    "医生编号",
+                    references="doctors.doctor_id",
+                ),
                 C("product_id", "int", "Product", "产品编号", references="products.product_id"),
                 C("written_on", "date", "Date written", "开方日期"),
                 C(
@@ -274,7 +293,12 @@ SCHEMA = Schema(
             "医生真实处方潜力",
             (
                 C("doctor_id", "int", "Doctor", "医生编号", references="doctors.doctor_id"),
-                C("volume", "float", "Relative prescribing volume (patients attracted)", "处方潜力"),
+                C(
+                    "volume",
+                    "float",
+                    "Relative prescribing volume (patients attracted)",
+                    "处方潜力",
+                ),
                 C("tier", "category", "True ABC tier (A: top fifth)", "真实ABC等级", values=TIERS),
             ),
             key=("doctor_id",),
@@ -656,9 +680,11 @@ class _Block:
         doctors, hospitals = self.ref["doctors"], self.ref["hospitals"]
         regions = SPEC["regions"][self.locale.code]
         region_of = {s: i for i, r in enumerate(regions) for s in r["states"]}
-        patient_region = self.people["region"].map(region_of).to_numpy()
-        hospital_region = dict(zip(hospitals["hospital_id"], hospitals["region_id"] - 1))
-        doctor_region = doctors["hospital_id"].map(hospital_region).to_numpy()
+        states = self.people["region"].cat
+        patient_region = np.array([region_of[c] for c in states.categories])[states.codes]
+        # hospital ids are 1, 2, ...
+        hospital_region = hospitals["region_id"].to_numpy() - 1
+        doctor_region = hospital_region[doctors["hospital_id"].to_numpy() - 1]
         volume = self.ref["doctor_truth"]["volume"].to_numpy()
         u = rng.random(self.n)
         doctor = np.empty(self.n, np.int64)
@@ -703,36 +729,39 @@ class _Block:
             self.registered,
         )
 
-        # slots: each patient's possible fills, prescriptions of 1-3 fills of 1-3 packs
-        slots = self.n_days // min(q["pack_days"] for q in PRODUCTS) + 2
+        # slots: each patient's possible fills (at most one a pack from the first fill to the
+        # as-of date), kept flat and sorted by patient; prescriptions of 1-3 fills of 1-3 packs
+        h = programme["follow_up_days"]
+        room = np.maximum(self.n_days - 1 - first, -1) // pack_days + 1
+        patient = np.repeat(np.arange(n), room)
+        offset = np.cumsum(room) - room
+        position = arrays.rank(patient) - 1  # the slot's number within its patient
+        size = len(patient)
         rx_rng = self.rng("prescriptions")
-        fills = 1 + choose(rx_rng, cumulative(therapy["fills_authorised"]), n * slots)
-        fills = fills.reshape(n, slots)
-        rx_start = np.cumsum(fills, axis=1) - fills
-        new = np.zeros((n, slots), bool)
-        rows, cols = np.nonzero(rx_start < slots)
-        new[rows, rx_start[rows, cols]] = True
-        rx = np.cumsum(new, axis=1) - 1  # each slot's prescription (0, 1, ...)
+        # the j-th slot of a patient also draws the length and packs of their j-th prescription
+        fills = 1 + choose(rx_rng, cumulative(therapy["fills_authorised"]), size)
         quantity = np.array([int(k) for k in therapy["quantity"]])
-        packs_rx = quantity[
-            choose(rx_rng, cumulative(list(therapy["quantity"].values())), n * slots)
-        ].reshape(n, slots)
-        packs = np.take_along_axis(packs_rx, rx, axis=1)
-        fills_rx = np.take_along_axis(fills, rx, axis=1)
-        fill_number = np.arange(slots)[None, :] - np.take_along_axis(rx_start, rx, axis=1) + 1
-        supply = packs * pack_days[:, None]
+        packs_rx = quantity[choose(rx_rng, cumulative(list(therapy["quantity"].values())), size)]
+        rx_start = arrays.run_cumsum(patient, fills) - fills
+        new = np.zeros(size, bool)
+        starting = rx_start < room[patient]
+        new[(offset[patient] + rx_start)[starting]] = True
+        rx = arrays.run_cumsum(patient, new.astype(np.int64)) - 1  # the slot's prescription
+        at = offset[patient] + rx  # where that prescription's draws are kept
+        packs, fills_rx = packs_rx[at], fills[at]
+        fill_number = position - rx_start[at] + 1
+        supply = packs * pack_days[patient]
 
         # gaps: the same draws under both potential adherences (a gap of supply × E × (1/a − 1)
         # keeps the expected share of days covered at about a)
-        draw = self.rng("gaps").exponential(1.0, (n, slots))
+        draw = self.rng("gaps").exponential(1.0, size)
 
         def schedule(adh):
-            gap = np.floor(supply * draw * (1 / adh[:, None] - 1) + 0.5).astype(np.int64)
+            gap = np.floor(supply * draw * (1 / adh[patient] - 1) + 0.5).astype(np.int64)
             step = supply + gap
-            return first[:, None] + np.cumsum(step, axis=1) - step
+            return first[patient] + arrays.run_cumsum(patient, step) - step
 
         # the randomised programme: new patients with SMS consent, first fill in its run
-        h = programme["follow_up_days"]
         launch = self.n_days - programme["launch_days_before_as_of"]
         eligible = (
             ~prevalent
@@ -745,58 +774,60 @@ class _Block:
         enrolled = eligible & (group_draw < programme["share_enrolled"])
         day_usual = schedule(adherence)
         day_programme = schedule(adherence_programme)
-        day = np.where(enrolled[:, None], day_programme, day_usual)
-        alive = self.stop[:, None]
+        day = np.where(enrolled[patient], day_programme, day_usual)
+        alive = self.stop[patient]
+        end = first[patient] + h
 
         def pdc(days):
-            counted = (days < alive) & (days < first[:, None] + h)
-            covered = np.minimum(supply, first[:, None] + h - days)
-            return np.where(counted, covered, 0).sum(axis=1) / h
+            counted = (days < alive) & (days < end)
+            covered = np.where(counted, np.minimum(supply, end - days), 0)
+            return np.bincount(patient, weights=covered, minlength=n) / h
 
-        valid = day < alive  # no fill on or after the stop date (or after the as-of date)
-        patient, slot = np.nonzero(valid)
-        pid = self.ids[patient]
-        fill_day = day[patient, slot]
+        # no fill on or after the stop date, or after the as-of date
+        valid = (day < alive) & (day <= self.n_days - 1)
         start = np.datetime64(self.window.start.date(), "D")
+        v = np.flatnonzero(valid)
+        pid = self.ids[patient[v]]
         refills = pa.Table.from_arrays(
             [
-                pa.array(pid * EVENT_NUMBERS + slot + 1),
-                pa.array(pid * EVENT_NUMBERS + rx[patient, slot] + 1),
+                pa.array(pid * EVENT_NUMBERS + position[v] + 1),
+                pa.array(pid * EVENT_NUMBERS + rx[v] + 1),
                 pa.array(pid),
-                pa.array(PRODUCT_BASE + product[patient]),
-                pa.array(fill_number[patient, slot]),
-                pa.array(start + fill_day.astype("timedelta64[D]")),
-                pa.array(packs[patient, slot]),
-                pa.array(supply[patient, slot]),
-                pa.array(packs[patient, slot] * price_cents[patient] / 100),
+                pa.array(PRODUCT_BASE + product[patient[v]]),
+                pa.array(fill_number[v]),
+                pa.array(start + day[v].astype("timedelta64[D]")),
+                pa.array(packs[v]),
+                pa.array(supply[v]),
+                pa.array(packs[v] * price_cents[patient[v]] / 100),
             ],
             schema=SCHEMA.table("refills").arrow,
         )
-        written = new[patient, slot]
-        rp, rs = patient[written], slot[written]
-        prescriptions = pd.DataFrame(
-            {
-                "prescription_id": self.ids[rp] * EVENT_NUMBERS + rx[rp, rs] + 1,
-                "patient_id": self.ids[rp],
-                "doctor_id": self.ref["doctors"]["doctor_id"].to_numpy()[doctor[rp]],
-                "product_id": PRODUCT_BASE + product[rp],
-                "written_on": start + day[rp, rs].astype("timedelta64[D]"),
-                "packs_per_fill": packs[rp, rs],
-                "fills_authorised": fills_rx[rp, rs],
-            }
+        w = v[new[v]]
+        doctor_ids = self.ref["doctors"]["doctor_id"].to_numpy()
+        prescriptions = pa.Table.from_arrays(
+            [
+                pa.array(self.ids[patient[w]] * EVENT_NUMBERS + rx[w] + 1),
+                pa.array(self.ids[patient[w]]),
+                pa.array(doctor_ids[doctor[patient[w]]]),
+                pa.array(PRODUCT_BASE + product[patient[w]]),
+                pa.array(start + day[w].astype("timedelta64[D]")),
+                pa.array(packs[w]),
+                pa.array(fills_rx[w]),
+            ],
+            schema=SCHEMA.table("prescriptions").arrow,
         )
 
         # reminders: a few days before each refill falls due, while on therapy
         due = day + supply - programme["reminder_days_before"]
-        remind = valid & enrolled[:, None] & (due < alive) & (due <= self.n_days - 1)
-        mp, ms = np.nonzero(remind)
-        reminders = pd.DataFrame(
-            {
-                "reminder_id": self.ids[mp] * EVENT_NUMBERS + ms + 1,
-                "patient_id": self.ids[mp],
-                "sent_on": start + due[mp, ms].astype("timedelta64[D]"),
-                "channel": "sms",
-            }
+        m = np.flatnonzero(valid & enrolled[patient] & (due < alive) & (due <= self.n_days - 1))
+        reminders = pa.Table.from_arrays(
+            [
+                pa.array(self.ids[patient[m]] * EVENT_NUMBERS + position[m] + 1),
+                pa.array(self.ids[patient[m]]),
+                pa.array(start + due[m].astype("timedelta64[D]")),
+                pa.array(np.full(len(m), "sms", dtype=object), pa.string()),
+            ],
+            schema=SCHEMA.table("reminders").arrow,
         )
 
         who = np.flatnonzero(eligible)
