@@ -35,6 +35,8 @@ SPECIALTY_NAMES = tuple(
 )
 GROUPS = ("programme", "usual care")
 CALL_CHANNELS = tuple(SPEC["detailing"]["channels"])
+PEOPLE = "patients"  # the table of the people each block is made of
+EVENTS = ("prescriptions", "refills", "reminders", "detailing_calls")  # counted by the benchmark
 PRODUCT_BASE = 101  # the first product id; ids are consecutive
 # a prescription, fill or reminder number is the patient number followed by three digits
 EVENT_NUMBERS = 1_000
