@@ -19,6 +19,7 @@ __version__ = "0.2.0"
 INDUSTRIES: dict[str, str] = {
     "retail": "generator.industries.retail",
     "pharma": "generator.industries.pharma",
+    "bank": "generator.industries.bank",
 }
 
 

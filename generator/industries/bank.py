@@ -1,0 +1,1082 @@
+"""The retail bank: branches, products, accounts, transactions, month-end balances, campaigns.
+
+What the data must teach (the "micro-code marketing" case, 微码营销) is planted here: which
+products a customer holds follows their age and income, so fine-grained customer codes and
+cross-sell targets can be found; every account balances to the cent (opening balance plus its
+transactions gives each month-end balance); some customers close all their accounts and use
+them less and less before they do; and a term-deposit phone campaign with a random control
+group measures its true uplift. Rates live in ``bank.json`` beside this file, with sources.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from generator import arrays, population
+from generator import campaigns as campaign_engine
+from generator.locales import Locale
+from generator.population import Window
+from generator.schema import Column, Schema, Table
+from generator.streams import stream
+
+SPEC = json.loads(Path(__file__).with_suffix(".json").read_text(encoding="utf-8"))
+TYPES = tuple(SPEC["product_types"])  # current first: every customer's primary account
+TYPE = {name: code for code, name in enumerate(TYPES)}
+PRODUCTS = SPEC["products"]
+KINDS = (
+    "deposit",
+    "withdrawal",
+    "card_payment",
+    "transfer_in",
+    "transfer_out",
+    "fee",
+    "interest",
+)
+KIND = {name: code for code, name in enumerate(KINDS)}
+CREDIT = np.array([k in ("deposit", "transfer_in") for k in KINDS])  # interest: either sign
+CHANNELS = ("branch", "ATM", "POS", "mobile", "online", "system")
+CHANNEL = {name: code for code, name in enumerate(CHANNELS)}
+KIND_DTYPE = pd.CategoricalDtype(pd.Index(list(KINDS), dtype="str"))
+CHANNEL_DTYPE = pd.CategoricalDtype(pd.Index(list(CHANNELS), dtype="str"))
+GROUPS = ("treatment", "control")
+INCOMES = tuple(SPEC["population"]["income_bands"])
+# account number = customer number followed by two digits; a transaction number = account
+# number followed by five digits (the account's n-th statement line)
+ACCOUNT_NUMBERS = 100
+TRANSACTION_NUMBERS = 100_000
+PRODUCT_BASE = 101
+BALANCE_TYPES = tuple(t for t in TYPES if t != "insurance")  # a policy has no balance
+NEVER = 10**7  # a day index far past any window: "not closed"
+
+C = Column
+_person = population.person_columns(
+    SPEC["population"],
+    C("customer_id", "int", "Customer number", "客户号"),
+    registered=("Date the customer opened their first account", "开户日期"),
+    extra=(
+        C(
+            "home_branch_id",
+            "int",
+            "The branch that keeps the customer's file",
+            "归属网点",
+            references="branches.branch_id",
+        ),
+    ),
+)
+
+SCHEMA = Schema(
+    industry="bank",
+    title=SPEC["title"],
+    notes=tuple(SPEC["sources"]),
+    tables=(
+        Table(
+            "branches",
+            "The bank's branches",
+            "网点",
+            (
+                C("branch_id", "int", "Branch number", "网点编号"),
+                C("name", "str", "Branch name", "网点名称"),
+                C("city", "str", "City", "城市"),
+                C("region", "str", "State or province", "州/省"),
+                C("opened_on", "date", "Opening date", "开业日期"),
+                C("staff", "int", "Staff at the branch", "员工人数", check="staff > 0"),
+            ),
+            key=("branch_id",),
+        ),
+        Table(
+            "products",
+            "Products the bank sells",
+            "金融产品",
+            (
+                C("product_id", "int", "Product number", "产品编号"),
+                C("name", "str", "Product name", "产品名称"),
+                C("product_type", "category", "Kind of product", "产品类型", values=TYPES),
+                C(
+                    "term_months",
+                    "int",
+                    "Term (term deposits and mortgages)",
+                    "期限",
+                    nullable=True,
+                    unit="months",
+                ),
+                C(
+                    "interest_rate",
+                    "float",
+                    "Annual interest rate paid (deposits) or charged (loans, cards)",
+                    "年利率",
+                    check="interest_rate >= 0",
+                    unit="% a year",
+                ),
+                C(
+                    "annual_fee",
+                    "money",
+                    "Annual fee (cards)",
+                    "年费",
+                    check="annual_fee >= 0",
+                    unit="currency",
+                ),
+            ),
+            key=("product_id",),
+        ),
+        Table(
+            "customers",
+            "The bank's personal customers",
+            "个人客户",
+            _person,
+            key=("customer_id",),
+            indexes=("postcode",),
+        ),
+        Table(
+            "accounts",
+            "Accounts and policies, one row per product a customer holds or held",
+            "账户",
+            (
+                C("account_id", "int", "Account number", "账号"),
+                C("customer_id", "int", "Holder", "客户号", references="customers.customer_id"),
+                C("product_id", "int", "Product", "产品编号", references="products.product_id"),
+                C(
+                    "branch_id",
+                    "int",
+                    "Branch that opened it",
+                    "开户网点",
+                    references="branches.branch_id",
+                ),
+                C("opened_on", "date", "Date opened", "开户日期"),
+                C(
+                    "closed_on",
+                    "date",
+                    "Date closed (empty while open)",
+                    "销户日期",
+                    nullable=True,
+                    check="closed_on IS NULL OR closed_on >= opened_on",
+                ),
+                C(
+                    "opening_balance",
+                    "money",
+                    "Balance when these records begin: at the window's first day for older "
+                    "accounts, 0 for accounts opened since (their first deposit is a transaction); "
+                    "negative for money owed",
+                    "期初余额",
+                    unit="currency",
+                ),
+            ),
+            key=("account_id",),
+        ),
+        Table(
+            "transactions",
+            "Statement lines: every movement of money on an account",
+            "交易流水",
+            (
+                C("transaction_id", "int", "Transaction number", "流水号"),
+                C("account_id", "int", "Account", "账号", references="accounts.account_id"),
+                C("booked_on", "date", "Booking date", "记账日期"),
+                C("kind", "category", "Kind of movement", "交易类型", values=KINDS),
+                C("channel", "category", "Where it was made", "交易渠道", values=CHANNELS),
+                C(
+                    "amount",
+                    "money",
+                    "Signed amount: positive into the account, negative out of it",
+                    "交易金额",
+                    check="amount <> 0",
+                    unit="currency",
+                ),
+            ),
+            key=("transaction_id",),
+            indexes=("booked_on",),
+        ),
+        Table(
+            "monthly_balances",
+            "Each open account's balance at the end of every month",
+            "月末余额",
+            (
+                C("account_id", "int", "Account", "账号", references="accounts.account_id"),
+                C("month_end", "date", "Last day of the month", "月末日期"),
+                C(
+                    "balance",
+                    "money",
+                    "Balance at the end of the day (negative for money owed)",
+                    "余额",
+                    unit="currency",
+                ),
+            ),
+            key=("account_id", "month_end"),
+        ),
+        Table(
+            "campaigns",
+            "Marketing campaigns",
+            "营销活动",
+            (
+                C("campaign_id", "int", "Campaign number", "活动编号"),
+                C("name", "str", "Campaign name", "活动名称"),
+                C("product_type", "category", "Product offered", "推广产品", values=TYPES),
+                C("channel", "category", "Contact channel", "联系渠道", values=population.CHANNELS),
+                C("launched_on", "date", "First day of contact", "开始日期"),
+                C(
+                    "response_days",
+                    "int",
+                    "Days after launch an opened product counts as a response",
+                    "响应期",
+                    unit="days",
+                ),
+                C(
+                    "holdout_share",
+                    "float",
+                    "Share of eligible customers held out as control",
+                    "对照组比例",
+                ),
+                C("eligibility", "str", "Who was eligible", "目标人群"),
+            ),
+            key=("campaign_id",),
+        ),
+        Table(
+            "campaign_contacts",
+            "Eligible customers: contacted (treatment) or held out (control)",
+            "活动名单(含对照组)",
+            (
+                C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
+                C("customer_id", "int", "Customer", "客户号", references="customers.customer_id"),
+                C(
+                    "test_group",
+                    "category",
+                    "treatment (contacted) or control (held out)",
+                    "分组",
+                    values=GROUPS,
+                ),
+                C(
+                    "channel",
+                    "category",
+                    "Channel used (treatment) or that would have been used",
+                    "渠道",
+                    values=population.CHANNELS,
+                ),
+                C(
+                    "contacted_on",
+                    "date",
+                    "Date of the contact (treatment only)",
+                    "联系日期",
+                    nullable=True,
+                ),
+                C(
+                    "call_seconds",
+                    "int",
+                    "Length of the call, 0 when nobody answered (phone, treatment only)",
+                    "通话时长",
+                    nullable=True,
+                    check="call_seconds >= 0",
+                    unit="seconds",
+                ),
+            ),
+            key=("campaign_id", "customer_id"),
+        ),
+        Table(
+            "campaign_outcomes",
+            "Responses: the product opened within the response window (both groups)",
+            "活动响应",
+            (
+                C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
+                C("customer_id", "int", "Customer", "客户号", references="customers.customer_id"),
+                C(
+                    "account_id",
+                    "int",
+                    "Account opened",
+                    "新开账号",
+                    references="accounts.account_id",
+                ),
+                C("opened_on", "date", "Date opened", "开户日期"),
+                C(
+                    "amount",
+                    "money",
+                    "First deposit or purchase (0 for a card)",
+                    "首笔金额",
+                    check="amount >= 0",
+                    unit="currency",
+                ),
+            ),
+            key=("campaign_id", "customer_id"),
+        ),
+        Table(
+            "customer_truth",
+            "Latent traits behind each customer's behaviour",
+            "客户真实特征",
+            (
+                C("customer_id", "int", "Customer", "客户号", references="customers.customer_id"),
+                C(
+                    "segment",
+                    "category",
+                    "Latent segment",
+                    "潜在细分",
+                    values=tuple(SPEC["population"]["traits"]["segments"]),
+                ),
+                C("activity", "float", "Transaction-rate multiplier", "活跃度"),
+                C("wealth", "float", "Wealth multiplier (deposits and fund sizes)", "财富系数"),
+                C("rate_sensitivity", "float", "0 (indifferent) to 1 (chases rates)", "利率敏感度"),
+                C("stop_hazard", "float", "Monthly probability of leaving for good", "流失风险"),
+                C(
+                    "stopped_on",
+                    "date",
+                    "Date the customer closed their last account",
+                    "流失日期",
+                    nullable=True,
+                ),
+            ),
+            key=("customer_id",),
+            truth=True,
+        ),
+        Table(
+            "campaign_truth",
+            "True response probabilities and uplift per eligible customer",
+            "真实响应与增量",
+            (
+                C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
+                C("customer_id", "int", "Customer", "客户号", references="customers.customer_id"),
+                C(
+                    "p_control",
+                    "float",
+                    "Probability of opening the product without contact",
+                    "未触达响应率",
+                ),
+                C("p_treated", "float", "Probability when contacted", "触达响应率"),
+                C("uplift", "float", "p_treated − p_control", "真实增量"),
+            ),
+            key=("campaign_id", "customer_id"),
+            truth=True,
+        ),
+    ),
+)
+
+
+# ---------------------------------------------------------------- general helpers
+# Candidates for the engine: nothing here is specific to banking.
+
+
+def month_ends(window: Window) -> tuple[np.ndarray, np.ndarray]:
+    """Day numbers (0 = the window's first day) of each month's first and last day.
+
+    Only months whose last day is inside the window count; the first day of the first
+    month may be before the window (negative).
+    """
+    start = np.datetime64(window.start.date(), "D")
+    as_of = np.datetime64(window.as_of.date(), "D")
+    months = np.arange(start.astype("datetime64[M]"), as_of.astype("datetime64[M]") + 1)
+    first = months.astype("datetime64[D]")
+    last = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    keep = last <= as_of
+    return (first[keep] - start).astype(np.int64), (last[keep] - start).astype(np.int64)
+
+
+def lognormal_mean(rng: np.random.Generator, mean: np.ndarray, sigma: float) -> np.ndarray:
+    """Lognormal draws with the given means (arrays) and log-scale spread."""
+    return mean * np.exp(sigma * rng.standard_normal(len(mean)) - sigma**2 / 2)
+
+
+def group_sum(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact integer sums of ``values`` per group number (0..size-1)."""
+    # float sums of whole cents are exact below 2**53 (far beyond any account here)
+    return np.round(np.bincount(groups, weights=values, minlength=size)).astype(np.int64)
+
+
+def sort_key(*columns: tuple[np.ndarray, int]) -> np.ndarray:
+    """One int64 key ordering rows by several non-negative integer columns, most significant
+    first; each column is given with its bound (values are below it). One sort of a packed
+    key is much faster than a lexsort of several columns."""
+    key = np.zeros(len(columns[0][0]), np.int64)
+    for values, bound in columns:
+        key = key * bound + values
+    return key
+
+
+# ---------------------------------------------------------------- reference tables
+
+
+def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
+    """Branches, products and campaigns (the same whatever the number of ``customers``)."""
+    return {
+        "branches": _branches(seed, locale, window),
+        "products": _products(locale),
+        "campaigns": _campaigns(locale, window),
+    }
+
+
+def _branches(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
+    rng = stream(seed, "bank.branches")
+    bank = SPEC["bank"]
+    region = bank["region"][locale.code]
+    region_column = "state_code" if locale.code == "en_US" else "province"
+    geo = locale.geography
+    cities = geo[geo[region_column] == region].groupby("city")["weight"].sum()
+    cities = cities.sort_values(ascending=False, kind="stable")
+    n = bank["branches"]
+    city = rng.choice(cities.index.to_numpy(object), size=n, p=(cities / cities.sum()).to_numpy())
+    city = np.sort(city)
+    name, word = bank["name"][locale.code], bank["branch_word"][locale.code]
+    sep = " " if locale.code == "en_US" else ""
+    opened = window.start - pd.to_timedelta(rng.integers(700, 15000, size=n), unit="D")
+    return pd.DataFrame(
+        {
+            "branch_id": np.arange(1, n + 1),
+            "name": [f"{name}{sep}{c}{sep}{word} {i + 1}" for i, c in enumerate(city)],
+            "city": city,
+            "region": region,
+            "opened_on": opened.normalize(),
+            "staff": rng.integers(6, 40, size=n),
+        }
+    )
+
+
+def _products(locale: Locale) -> pd.DataFrame:
+    rows = []
+    for i, p in enumerate(PRODUCTS):
+        rows.append(
+            {
+                "product_id": PRODUCT_BASE + i,
+                "name": p["en"] if locale.code == "en_US" else p["zh"],
+                "product_type": p["type"],
+                "term_months": p.get("term_months"),
+                "interest_rate": p["rate"][locale.code],
+                "annual_fee": p.get("annual_fee", {}).get(locale.code, 0.0),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["term_months"] = frame["term_months"].astype("Int64")
+    return frame
+
+
+def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
+    rows = []
+    for i, c in enumerate(SPEC["campaigns"], start=1):
+        launched = window.as_of - pd.Timedelta(days=c["days_before_as_of"])
+        if launched - pd.Timedelta(days=180) < window.start:
+            continue  # a campaign needs half a year of history before it
+        rows.append(
+            {
+                "campaign_id": i,
+                "name": c["name"] if locale.code == "en_US" else c["zh"],
+                "product_type": c["product_type"],
+                "channel": c["channel"],
+                "launched_on": launched,
+                "response_days": c["window_days"],
+                "holdout_share": c["holdout"],
+                "eligibility": "customers for 90+ days without this product, consent to "
+                + c["channel"],
+            }
+        )
+    return pd.DataFrame(rows, columns=[c.name for c in SCHEMA.table("campaigns").columns])
+
+
+# ---------------------------------------------------------------- one block of customers
+
+
+def block(
+    seed: int,
+    locale: Locale,
+    window: Window,
+    ref: dict[str, pd.DataFrame],
+    block_no: int,
+    first_id: int,
+    count: int,
+) -> dict[str, pd.DataFrame | pa.Table]:
+    """Every customer-dependent table for one block of customers."""
+    return _Block(seed, locale, window, ref, block_no, first_id, count).tables()
+
+
+class _Block:
+    def __init__(self, seed, locale, window, ref, block_no, first_id, count):
+        self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
+        self.no, self.n = block_no, count
+        self.people = p = population.customers(
+            SPEC["population"],
+            locale,
+            window,
+            seed,
+            block_no,
+            first_id,
+            count,
+            region=SPEC["bank"]["region"][locale.code],
+        )
+        self.ids = p["customer_id"].to_numpy()
+        self.days = len(window.days)
+        start = np.datetime64(window.start.date(), "D")
+        self.start = start
+        self.reg = (p["registered_on"].to_numpy().astype("datetime64[D]") - start).astype(np.int64)
+        stopped = p["truth_stopped_on"].to_numpy().astype("datetime64[D]")
+        self.stop = np.where(
+            np.isnat(stopped), NEVER, (stopped - start).astype(np.int64)
+        )  # population's stop dates fall inside the window or never
+        self.stop = np.where(self.stop < self.days, self.stop, NEVER)
+        as_of = window.as_of
+        self.age = ((as_of - p["birth_date"]).dt.days / 365.25).to_numpy()
+        self.income_code = p["income_band"].cat.codes.to_numpy()
+        bands = SPEC["money"]["monthly_income"][locale.code]
+        self.income = np.array([bands[b] for b in INCOMES])[self.income_code]
+        self.activity = p["truth_activity"].to_numpy()
+        self.wealth = p["truth_spend"].to_numpy()
+        self.sensitivity = p["truth_price_sensitivity"].to_numpy()
+        self.month_first, self.month_last = month_ends(window)
+        self.products = ref["products"]
+        self.rate = self.products["interest_rate"].to_numpy() / 100
+        digital = SPEC["digital"]
+        self.digital = np.interp(
+            self.age,
+            [digital["young_age"], digital["old_age"]],
+            [digital["young_share"], digital["old_share"]],
+        )
+        branches = ref["branches"]
+        by_city = {c: i for i, c in enumerate(branches["city"])}
+        local = np.array([by_city.get(c, -1) for c in p["city"]])
+        rng = self.rng("branch")
+        self.home = np.where(local >= 0, local, rng.integers(0, len(branches), self.n))
+
+    def rng(self, purpose: str) -> np.random.Generator:
+        return stream(self.seed, f"bank.{purpose}", self.no)
+
+    # -- which products each customer holds, and when opened and closed
+    def _propensity(self, name: str) -> np.ndarray:
+        """Relative propensity to hold a product type, from age, income and wealth."""
+        t = SPEC["product_types"][name]
+        effect = np.array([SPEC["income_effect"][b] for b in INCOMES])[self.income_code]
+        curve = np.interp(self.age, SPEC["ages"], t["age_curve"])
+        return curve * effect ** t["income_power"] * self.wealth ** t["wealth_power"]
+
+    def _holdings(self):
+        """Per product type: held, product, opening day and closing day (NEVER if open)."""
+        rng = self.rng("holdings")
+        n, last = self.n, self.days - 1
+        self.held = np.zeros((len(TYPES), n), bool)
+        self.product = np.zeros((len(TYPES), n), np.int64)
+        self.open = np.zeros((len(TYPES), n), np.int64)
+        self.close = np.full((len(TYPES), n), NEVER, np.int64)
+        for code, name in enumerate(TYPES):
+            t = SPEC["product_types"][name]
+            u = rng.random((4, n))
+            pool = [i for i, p in enumerate(PRODUCTS) if p["type"] == name]
+            shares = np.array([PRODUCTS[i]["share"] for i in pool])
+            pick = np.searchsorted(np.cumsum(shares / shares.sum()), u[1], side="right")
+            pick = np.minimum(pick, len(pool) - 1)
+            if name == "credit_card":  # a card tier needs the income for it
+                pick = np.minimum(pick, self.income_code)
+            self.product[code] = np.array(pool)[pick]
+            if name == "current":
+                self.held[code], self.open[code] = True, self.reg
+                continue
+            p = np.clip(t["holding"] * self._propensity(name), 0, 0.97)
+            if name == "term_deposit":  # a deposit that is running at some time in the window
+                term = self._term_days(self.product[code])
+                low = np.maximum(self.reg, -term)
+                opened = low + np.floor(u[2] * (last - low + 1)).astype(np.int64)
+                closed = np.where(opened + term <= last, opened + term, NEVER)
+            else:
+                opened = self.reg + np.floor(rng.exponential(t["delay_years"] * 365.25, n))
+                opened = opened.astype(np.int64)
+                life = rng.exponential(t["life_years"] * 365.25, n).astype(np.int64)
+                closed = np.maximum(opened, 0) + life
+                closed = np.where(closed <= last, closed, NEVER)
+            self.held[code] = (u[0] < p) & (opened <= last) & (opened < self.stop)
+            self.open[code], self.close[code] = opened, closed
+        # leaving customers close everything within a few weeks, the current account last
+        spread = SPEC["attrition"]["close_spread_days"]
+        leaving = self.stop < NEVER
+        early = self.stop - np.floor(rng.random((len(TYPES), n)) * spread).astype(np.int64)
+        early[TYPE["current"]] = self.stop
+        early = np.maximum(early, np.maximum(self.open, 0))
+        self.close = np.where(leaving, np.minimum(self.close, early), self.close)
+
+    def _term_days(self, product_index: np.ndarray) -> np.ndarray:
+        months = np.array([p.get("term_months", 0) for p in PRODUCTS])[product_index]
+        return np.round(months * 365.25 / 12).astype(np.int64)
+
+    # -- campaigns: replace organic openings in the window by the potential outcomes
+    def _campaigns(self):
+        contacts, self.responses = [], []
+        last = self.days - 1
+        for c in self.ref["campaigns"].itertuples(index=False):
+            spec = SPEC["campaigns"][c.campaign_id - 1]
+            code = TYPE[c.product_type]
+            launch = (c.launched_on.to_datetime64().astype("datetime64[D]") - self.start).astype(
+                int
+            )
+            end = min(launch + c.response_days - 1, last)
+            consent = self.people[f"consent_{c.channel}"].to_numpy()
+            no_product = ~self.held[code] | (self.open[code] > launch)
+            eligible = (self.reg <= launch - 90) & (self.stop > end) & no_product & consent
+            relative = self._propensity(c.product_type)
+            p_control = np.clip(spec["base"] * relative, 0, 0.5)
+            uplift = spec["uplift"] * (0.5 + self.sensitivity) * np.sqrt(relative)
+            rng = self.rng(f"contact.{c.campaign_id}")
+            answered = rng.random(self.n) < 0.75 if c.channel == "phone" else np.ones(self.n, bool)
+            uplift = np.where(answered, uplift, 0.0)
+            result = campaign_engine.run(
+                self.seed,
+                self.no,
+                {"campaign_id": c.campaign_id, "holdout": c.holdout_share},
+                self.ids,
+                eligible,
+                p_control,
+                uplift,
+            )
+            who = result["index"].to_numpy()
+            # eligible customers: an organic opening inside the window gives way to the outcome
+            organic = self.held[code][who] & (self.open[code][who] <= end)
+            self.held[code][who[organic]] = False
+            responded = result["responded"].to_numpy()
+            new = who[responded]
+            opened = launch + np.floor(rng.random(len(new)) * (end - launch + 1)).astype(np.int64)
+            self.held[code][new] = True
+            self.open[code][new] = opened
+            if c.product_type == "term_deposit":
+                term = self._term_days(self.product[code][new])
+                closed = np.where(opened + term <= last, opened + term, NEVER)
+            else:
+                closed = np.full(len(new), NEVER)
+            self.close[code][new] = np.minimum(
+                closed, np.where(self.stop[new] < NEVER, self.stop[new], NEVER)
+            )
+            self.responses.append((c.campaign_id, code, new))
+            treated = result["treated"].to_numpy()
+            seconds = np.where(
+                answered[who],
+                np.round(
+                    rng.uniform(*spec.get("call_seconds", [0, 1]), len(who))
+                    * np.where(responded, 1.5, 1.0)
+                ),
+                0,
+            ).astype(np.int64)
+            result["test_group"] = np.where(treated, "treatment", "control")
+            result["channel"] = c.channel
+            result["contacted_on"] = np.where(treated, c.launched_on, pd.NaT)
+            result["call_seconds"] = pd.array(
+                np.where(treated & (c.channel == "phone"), seconds, 0), dtype="Int64"
+            )
+            if c.channel != "phone":
+                result["call_seconds"] = pd.array([pd.NA] * len(result), dtype="Int64")
+            else:
+                result.loc[~treated, "call_seconds"] = pd.NA
+            contacts.append(result)
+        return contacts
+
+    # -- accounts
+    def _accounts(self):
+        t_code, who = np.nonzero(self.held)
+        opened, closed = self.open[t_code, who], self.close[t_code, who]
+        order = np.lexsort((t_code, opened, who))
+        self.a_type, self.a_who = t_code[order], who[order]
+        self.a_open, self.a_close = opened[order], closed[order]
+        self.a_product = self.product[self.a_type, self.a_who]
+        self.a_id = self.ids[self.a_who] * ACCOUNT_NUMBERS + arrays.rank(self.a_who)
+        rng = self.rng("accounts")
+        m = len(self.a_who)
+        branches = self.ref["branches"]["branch_id"].to_numpy()
+        home = rng.random(m) < SPEC["bank"]["home_branch_share"]
+        self.a_branch = branches[
+            np.where(home, self.home[self.a_who], rng.integers(0, len(branches), m))
+        ]
+        # the money an account starts with, in cents
+        income = self.income[self.a_who]
+        months = np.zeros(len(TYPES))
+        for name, value in SPEC["opening_amount_months_of_income"].items():
+            months[TYPE[name]] = value
+        size = lognormal_mean(rng, months[self.a_type] * income * self.wealth[self.a_who], 0.6)
+        self.a_start = np.round(size * 100).astype(np.int64)  # deposit at opening (cents)
+        low, high = SPEC["money"]["mortgage_income_multiple"][self.locale.code]
+        principal = income * 12 * rng.uniform(low, high, m)
+        principal = np.round(principal / 1000) * 1000 * 100  # cents, in thousands
+        mortgage = self.a_type == TYPE["mortgage"]
+        term = self._term_days(self.a_product)
+        elapsed = np.clip(-self.a_open, 0, None)
+        remaining = np.clip(1 - elapsed / np.maximum(term, 1), 0.05, 1)
+        self.a_principal = np.where(mortgage, np.round(principal * remaining), 0).astype(np.int64)
+        card = self.a_type == TYPE["credit_card"]
+        self.a_start = np.where(mortgage, -self.a_principal, self.a_start)
+        self.a_start = np.where(card, -np.round(income * 0.2 * 100), self.a_start).astype(np.int64)
+        self.a_start[self.a_type == TYPE["insurance"]] = 0
+        before = self.a_open < 0
+        self.opening = np.where(before, self.a_start, 0)
+        # months left on a mortgage, for its monthly repayment
+        months_left = np.maximum(np.round((term - elapsed) / 30.44), 12)
+        r = self.rate[self.a_product] / 12
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pay = np.where(
+                r > 0,
+                self.a_principal * r / (1 - (1 + r) ** -months_left),
+                self.a_principal / months_left,
+            )
+        self.a_payment = np.where(mortgage, np.round(pay), 0).astype(np.int64)
+
+    # -- statement lines
+    def _channel(self, rng, channels: dict, who: np.ndarray) -> np.ndarray:
+        """A channel per event from the flow's shares; digital ones by the customer's age."""
+        names = list(channels)
+        shares = np.array(list(channels.values()), float)
+        digital = np.array([c in ("mobile", "online") for c in names])
+        if digital.any() and (~digital).any():
+            d_share = shares * digital / (shares * digital).sum()
+            p_share = shares * ~digital / (shares * ~digital).sum()
+            go_digital = rng.random(len(who)) < self.digital[who]
+            u = rng.random(len(who))
+            pick_d = np.searchsorted(np.cumsum(d_share), u * 0.999999, side="right")
+            pick_p = np.searchsorted(np.cumsum(p_share), u * 0.999999, side="right")
+            pick = np.where(go_digital, pick_d, pick_p)
+        else:
+            cdf = np.cumsum(shares / shares.sum())
+            pick = np.searchsorted(cdf, rng.random(len(who)) * 0.999999, side="right")
+        return np.array([CHANNEL[c] for c in names])[pick]
+
+    def _flows(self):
+        """Events that do not depend on the balance: pay, spending, saving, fees, openings."""
+        rng = self.rng("flows")
+        fade = SPEC["attrition"]
+        parts = []
+        live_first = np.maximum(self.a_open, 0)
+        live_last = np.minimum(self.a_close - 1, self.days - 1)
+        months = np.maximum(live_last - live_first + 1, 0) / 30.44
+        who_all = self.a_who
+        for flow in SPEC["flows"]:
+            accounts = np.flatnonzero(self.a_type == TYPE[flow["type"]])
+            scale = self.activity[who_all[accounts]] if flow.get("activity", True) else 1.0
+            rate = flow["per_month"] * scale
+            count = rng.poisson(rate * months[accounts])
+            acct = np.repeat(accounts, count)
+            if not len(acct):
+                continue
+            day = live_first[acct] + np.floor(
+                rng.random(len(acct)) * (live_last[acct] - live_first[acct] + 1)
+            ).astype(np.int64)
+            who = who_all[acct]
+            # customers about to leave use their accounts less and less
+            keep = rng.random(len(acct)) < np.clip(
+                (self.stop[who] - day) / fade["fade_days"], fade["fade_floor"], 1
+            )
+            acct, day, who = acct[keep], day[keep], who[keep]
+            mean = (
+                flow["share_of_income"]
+                * self.income[who]
+                / (flow["per_month"] * (self.activity[who] if flow.get("activity", True) else 1.0))
+            )
+            if flow["type"] in ("savings", "fund"):
+                mean = mean * self.wealth[who]
+            amount = np.maximum(np.round(lognormal_mean(rng, mean, flow["sigma"]) * 100), 1)
+            sign = 1 if CREDIT[KIND[flow["kind"]]] else -1
+            parts.append(
+                (
+                    acct,
+                    day,
+                    np.full(len(acct), KIND[flow["kind"]]),
+                    self._channel(rng, flow["channels"], who),
+                    sign * amount.astype(np.int64),
+                )
+            )
+        # the first deposit of an account opened in the window (a mortgage pays out its loan)
+        new = np.flatnonzero((self.a_open >= 0) & (self.a_start != 0))
+        kind = np.where(
+            self.a_type[new] == TYPE["mortgage"],
+            KIND["transfer_out"],
+            np.where(self.a_type[new] == TYPE["current"], KIND["deposit"], KIND["transfer_in"]),
+        )
+        channel = np.where(
+            rng.random(len(new)) < self.digital[self.a_who[new]],
+            CHANNEL["online"],
+            CHANNEL["branch"],
+        )
+        parts.append((new, self.a_open[new], kind, channel, self.a_start[new]))
+        self.first_rows = sum(len(part[0]) for part in parts[:-1]) + np.arange(len(new))
+        # annual card fees on each anniversary of opening
+        card_fee = self.products["annual_fee"].to_numpy()[self.a_product]
+        fee_accounts = np.flatnonzero(card_fee > 0)
+        for year in range(0, 60):
+            day = self.a_open[fee_accounts] + np.round(year * 365.25).astype(np.int64)
+            ok = (day >= live_first[fee_accounts]) & (day <= live_last[fee_accounts])
+            if day.min(initial=NEVER) > self.days:
+                break
+            acct = fee_accounts[ok]
+            parts.append(
+                (
+                    acct,
+                    day[ok],
+                    np.full(len(acct), KIND["fee"]),
+                    np.full(len(acct), CHANNEL["system"]),
+                    -np.round(card_fee[acct] * 100).astype(np.int64),
+                )
+            )
+        # a term deposit's interest is paid when it matures
+        td = np.flatnonzero((self.a_type == TYPE["term_deposit"]) & (self.a_close < self.days))
+        term = self._term_days(self.a_product[td])
+        matured = td[self.a_close[td] == self.a_open[td] + term]
+        interest = np.round(
+            self.a_start[matured]
+            * self.rate[self.a_product[matured]]
+            * self._term_days(self.a_product[matured])
+            / 365.25
+        ).astype(np.int64)
+        ok = interest > 0
+        parts.append(
+            (
+                matured[ok],
+                self.a_close[matured][ok],
+                np.full(ok.sum(), KIND["interest"]),
+                np.full(ok.sum(), CHANNEL["system"]),
+                interest[ok],
+            )
+        )
+        return [np.concatenate(column) for column in zip(*parts, strict=True)]
+
+    def _no_overdrafts(self, acct, day, kind, cents):
+        """Raise the starting money of deposit accounts so their balance never goes below 0."""
+        # credits before debits on the same day
+        key = sort_key((acct, len(self.a_id)), (day + 1, self.days + 2), (cents < 0, 2))
+        order = np.argsort(key, kind="stable")
+        sorted_acct = acct[order]
+        running = arrays.run_cumsum(sorted_acct, cents[order]) + self.opening[sorted_acct]
+        lowest = np.zeros(len(self.a_id), np.int64)
+        first = np.flatnonzero(arrays.starts(sorted_acct))
+        if len(first):
+            lowest[sorted_acct[first]] = np.minimum(np.minimum.reduceat(running, first), 0)
+        deposit = np.isin(
+            self.a_type, [TYPE[t] for t in ("current", "savings", "fund", "term_deposit")]
+        )
+        short = np.where(deposit & (lowest < 0), -lowest, 0)
+        short = np.ceil(short / 10000) * 10000  # whole hundreds
+        short = short.astype(np.int64)
+        before = self.a_open < 0
+        self.opening = self.opening + np.where(before, short, 0)
+        first_row = self.first_rows  # each new account's opening deposit
+        cents = cents.copy()
+        cents[first_row] += short[acct[first_row]]
+        self.a_start = self.a_start + np.where(before, 0, short)
+        return cents
+
+    def _monthly(self, acct, day, cents):
+        """Month by month: card repayments, mortgage repayments and interest, then balances."""
+        rng = self.rng("monthly")
+        n_acc, n_months = len(self.a_id), len(self.month_last)
+        month_of = np.searchsorted(self.month_last, day)  # month index of each event
+        grid = group_sum(acct * (n_months + 1) + month_of, cents, n_acc * (n_months + 1))
+        grid = grid.reshape(n_acc, n_months + 1)
+        balance = self.opening.astype(np.int64).copy()
+        out = []
+        t = self.a_type
+        card = np.flatnonzero(t == TYPE["credit_card"])
+        mortgage = np.flatnonzero(t == TYPE["mortgage"])
+        savings = np.flatnonzero(t == TYPE["savings"])
+        pay_day = np.minimum(np.mod(self.a_open, 28), 27)
+        card_channel = np.where(
+            rng.random(len(self.a_id)) < self.digital[self.a_who],
+            CHANNEL["mobile"],
+            CHANNEL["branch"],
+        )
+
+        def live(accounts, d):
+            return (self.a_open[accounts] <= d) & (self.a_close[accounts] > d) & (d >= 0)
+
+        as_of_month = np.datetime64(self.window.start.date(), "M")
+        quarter = (as_of_month.astype(int) + np.arange(n_months)) % 12 % 3 == 2
+        for m in range(n_months):
+            first, last = self.month_first[m], self.month_last[m]
+            start_balance = balance.copy()
+            balance += grid[:, m]
+            # credit cards: last month's statement is paid in full on the 20th
+            d = first + 19
+            ok = card[live(card, d) & (start_balance[card] < 0) & (d >= 0)]
+            if len(ok):
+                amount = -start_balance[ok]
+                out.append((ok, np.full(len(ok), d), KIND["transfer_in"], card_channel[ok], amount))
+                balance[ok] += amount
+            # mortgages: a repayment on the account's day, interest at the month's end
+            d = first + pay_day[mortgage]
+            ok = live(mortgage, d) & (balance[mortgage] < 0)
+            acc = mortgage[ok]
+            amount = np.minimum(self.a_payment[acc], -balance[acc])
+            out.append(
+                (acc, d[ok], KIND["transfer_in"], np.full(len(acc), CHANNEL["system"]), amount)
+            )
+            balance[acc] += amount
+            ok = mortgage[live(mortgage, last) & (balance[mortgage] < 0)]
+            interest = np.round(balance[ok] * self.rate[self.a_product[ok]] / 12).astype(np.int64)
+            out.append(
+                (
+                    ok,
+                    np.full(len(ok), last),
+                    KIND["interest"],
+                    np.full(len(ok), CHANNEL["system"]),
+                    interest,
+                )
+            )
+            balance[ok] += interest
+            # savings: interest at the end of each quarter
+            if quarter[m]:
+                ok = savings[live(savings, last) & (balance[savings] > 0)]
+                interest = np.round(balance[ok] * self.rate[self.a_product[ok]] / 4).astype(
+                    np.int64
+                )
+                ok, interest = ok[interest > 0], interest[interest > 0]
+                out.append(
+                    (
+                        ok,
+                        np.full(len(ok), last),
+                        KIND["interest"],
+                        np.full(len(ok), CHANNEL["system"]),
+                        interest,
+                    )
+                )
+                balance[ok] += interest
+        derived = [
+            np.concatenate([np.broadcast_to(np.asarray(part[i]), part[0].shape) for part in out])
+            if out
+            else np.zeros(0, np.int64)
+            for i in range(5)
+        ]
+        return derived
+
+    def tables(self) -> dict[str, pd.DataFrame | pa.Table]:
+        self._holdings()
+        contacts = self._campaigns()
+        self._accounts()
+        acct, day, kind, channel, cents = self._flows()
+        cents = self._no_overdrafts(acct, day, kind, cents)
+        d_acct, d_day, d_kind, d_channel, d_cents = self._monthly(acct, day, cents)
+        acct = np.concatenate([acct, d_acct]).astype(np.int64)
+        day = np.concatenate([day, d_day]).astype(np.int64)
+        kind = np.concatenate([kind, d_kind]).astype(np.int64)
+        channel = np.concatenate([channel, d_channel]).astype(np.int64)
+        cents = np.concatenate([cents, d_cents]).astype(np.int64)
+        # closing: whatever is left is paid out (or paid off) on the closing day
+        final = self.opening + group_sum(acct, cents, len(self.a_id))
+        closing = np.flatnonzero((self.a_close < self.days) & (final != 0))
+        rng = self.rng("closing")
+        c_kind = np.where(final[closing] > 0, KIND["transfer_out"], KIND["transfer_in"])
+        c_channel = np.where(
+            rng.random(len(closing)) < self.digital[self.a_who[closing]],
+            CHANNEL["online"],
+            CHANNEL["branch"],
+        )
+        n_before = len(acct)
+        acct = np.concatenate([acct, closing])
+        day = np.concatenate([day, self.a_close[closing]])
+        kind = np.concatenate([kind, c_kind])
+        channel = np.concatenate([channel, c_channel])
+        cents = np.concatenate([cents, -final[closing]])
+        last_of_day = np.arange(len(acct)) >= n_before
+        keep = cents != 0
+        acct, day, kind, channel, cents, last_of_day = (
+            x[keep] for x in (acct, day, kind, channel, cents, last_of_day)
+        )
+        key = sort_key((acct, len(self.a_id)), (day + 1, self.days + 2), (last_of_day, 2))
+        order = np.argsort(key, kind="stable")
+        acct, day, kind, channel, cents = (x[order] for x in (acct, day, kind, channel, cents))
+        return {
+            "customers": self._customers(),
+            "accounts": self._account_table(),
+            "transactions": self._transactions(acct, day, kind, channel, cents),
+            "monthly_balances": self._balances(acct, day, cents),
+            **self._contacts(contacts),
+            **self._truth(),
+        }
+
+    def _date(self, day: np.ndarray) -> np.ndarray:
+        return self.start + day.astype("timedelta64[D]")
+
+    def _customers(self) -> pd.DataFrame:
+        home = self.ref["branches"]["branch_id"].to_numpy()[self.home]
+        frame = self.people.assign(home_branch_id=home)
+        return frame[[c.name for c in SCHEMA.table("customers").columns]]
+
+    def _account_table(self) -> pd.DataFrame:
+        closed = self._date(np.where(self.a_close < self.days, self.a_close, 0))
+        return pd.DataFrame(
+            {
+                "account_id": self.a_id,
+                "customer_id": self.ids[self.a_who],
+                "product_id": PRODUCT_BASE + self.a_product,
+                "branch_id": self.a_branch,
+                "opened_on": self._date(self.a_open),
+                "closed_on": np.where(self.a_close < self.days, closed, np.datetime64("NaT")),
+                "opening_balance": self.opening / 100,
+            }
+        )
+
+    def _transactions(self, acct, day, kind, channel, cents) -> pa.Table:
+        seq = arrays.rank(acct)
+        return pa.Table.from_arrays(
+            [
+                pa.array(self.a_id[acct] * TRANSACTION_NUMBERS + seq),
+                pa.array(self.a_id[acct]),
+                pa.array(self._date(day)).cast(pa.date32()),
+                pa.array(KINDS).take(pa.array(kind)),
+                pa.array(CHANNELS).take(pa.array(channel)),
+                pa.array(cents / 100),
+            ],
+            schema=SCHEMA.table("transactions").arrow,
+        )
+
+    def _balances(self, acct, day, cents) -> pa.Table:
+        n_months = len(self.month_last)
+        month_of = np.searchsorted(self.month_last, day)
+        size = len(self.a_id) * (n_months + 1)
+        grid = group_sum(acct * (n_months + 1) + month_of, cents, size)
+        grid = grid.reshape(len(self.a_id), n_months + 1)
+        balance = self.opening[:, None] + np.cumsum(grid[:, :n_months], axis=1)
+        ends = self.month_last[None, :]
+        live = (self.a_open[:, None] <= ends) & (self.a_close[:, None] > ends)
+        live &= np.isin(self.a_type, [TYPE[t] for t in BALANCE_TYPES])[:, None]
+        rows, months = np.nonzero(live)
+        return pa.Table.from_arrays(
+            [
+                pa.array(self.a_id[rows]),
+                pa.array(self._date(self.month_last[months])).cast(pa.date32()),
+                pa.array(balance[rows, months] / 100),
+            ],
+            schema=SCHEMA.table("monthly_balances").arrow,
+        )
+
+    def _contacts(self, contacts) -> dict[str, pd.DataFrame]:
+        columns = [c.name for c in SCHEMA.table("campaign_contacts").columns]
+        truth_columns = [c.name for c in SCHEMA.table("campaign_truth").columns]
+        outcome_columns = [c.name for c in SCHEMA.table("campaign_outcomes").columns]
+        if not contacts:
+            return {
+                "campaign_contacts": pd.DataFrame(columns=columns),
+                "campaign_truth": pd.DataFrame(columns=truth_columns),
+                "campaign_outcomes": pd.DataFrame(columns=outcome_columns),
+            }
+        frame = pd.concat(contacts, ignore_index=True)
+        outcomes = []
+        key = self.a_who * len(TYPES) + self.a_type  # one account per customer and type
+        order = np.argsort(key, kind="stable")
+        for campaign_id, code, who in self.responses:
+            at = order[np.searchsorted(key[order], who * len(TYPES) + code)]
+            amount = np.where(self.a_type[at] == TYPE["credit_card"], 0, self.a_start[at])
+            outcomes.append(
+                pd.DataFrame(
+                    {
+                        "campaign_id": campaign_id,
+                        "customer_id": self.ids[who],
+                        "account_id": self.a_id[at],
+                        "opened_on": self._date(self.a_open[at]),
+                        "amount": np.maximum(amount, 0) / 100,
+                    }
+                )
+            )
+        return {
+            "campaign_contacts": frame[columns],
+            "campaign_truth": frame[truth_columns],
+            "campaign_outcomes": pd.concat(outcomes, ignore_index=True)[outcome_columns],
+        }
+
+    def _truth(self) -> dict[str, pd.DataFrame]:
+        p = self.people
+        return {
+            "customer_truth": pd.DataFrame(
+                {
+                    "customer_id": self.ids,
+                    "segment": p["truth_segment"],
+                    "activity": p["truth_activity"].round(4),
+                    "wealth": p["truth_spend"].round(4),
+                    "rate_sensitivity": p["truth_price_sensitivity"].round(4),
+                    "stop_hazard": p["truth_stop_hazard"].round(5),
+                    "stopped_on": p["truth_stopped_on"],
+                }
+            )
+        }
