@@ -18,6 +18,7 @@ __version__ = "0.2.0"
 # industry name -> module that defines it (its SCHEMA, SPEC, reference() and block())
 INDUSTRIES: dict[str, str] = {
     "retail": "generator.industries.retail",
+    "auto": "generator.industries.auto",
 }
 
 
