@@ -10,6 +10,7 @@ beside this file, with their sources.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -123,9 +124,12 @@ def _shares(shares: dict[str, float]) -> np.ndarray:
 
 
 def _cat(names: tuple[str, ...], codes: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(
-        np.asarray(codes, np.int8), dtype=pd.CategoricalDtype(pd.Index(list(names), dtype="str"))
-    )
+    return pd.Categorical.from_codes(np.asarray(codes, np.int8), dtype=_dtype(names))
+
+
+@functools.cache
+def _dtype(names: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(pd.Index(list(names), dtype="str"))
 
 
 # ---------------------------------------------------------------- schema
@@ -700,6 +704,7 @@ class _Block:
         self.money = SPEC["money"][locale.code]
         self.models = ref["models"]
         self.dealer_ids = ref["dealers"]["dealer_id"].to_numpy()
+        self.campaigns = list(ref["campaigns"].itertuples(index=False))
         self._latent()
 
     def rng(self, purpose: str) -> np.random.Generator:
@@ -779,7 +784,7 @@ class _Block:
         same = rng.random(self.n) < self.loyalty
         contacts = []
         respond_campaign = np.zeros(self.n, np.int64)
-        for c in self.ref["campaigns"].itertuples(index=False):
+        for c in self.campaigns:
             if c.kind != "trade-in offer":
                 continue
             spec = SPEC["campaigns"][c.campaign_id - 1]
@@ -1089,7 +1094,7 @@ class _Block:
         # service reminders: eligible owners' scheduled visits in the window give way to the
         # outcome, a visit on a day in the window for those who respond
         contacts = []
-        for c in self.ref["campaigns"].itertuples(index=False):
+        for c in self.campaigns:
             if c.kind != "service reminder":
                 continue
             spec = SPEC["campaigns"][c.campaign_id - 1]
