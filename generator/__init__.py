@@ -18,8 +18,9 @@ __version__ = "0.2.0"
 # industry name -> module that defines it (its SCHEMA, SPEC, reference() and block())
 INDUSTRIES: dict[str, str] = {
     "retail": "generator.industries.retail",
-    "pharma": "generator.industries.pharma",
     "bank": "generator.industries.bank",
+    "pharma": "generator.industries.pharma",
+    "auto": "generator.industries.auto",
 }
 
 
