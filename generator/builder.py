@@ -7,6 +7,7 @@ interrupted build leaves the previous dataset (or nothing) behind, never half of
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib
@@ -24,9 +25,10 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from generator import INDUSTRIES, __version__, locales
+from generator import INDUSTRIES, __version__, decay, locales, sources
 from generator.params import Params
 from generator.population import Window
+from generator.schema import Schema
 from generator.streams import blocks
 from generator.writers import DatasetWriter, to_arrow
 
@@ -62,18 +64,43 @@ def reference_tables(name: str, params: Params) -> dict[str, pd.DataFrame]:
     return _reference(name, p.seed, p.locale, p.as_of, p.years, p.customers)
 
 
+def schema(name: str, with_sources: bool = False) -> Schema:
+    """An industry's whole schema: its own tables, the life events and, with sources, the
+    truth about the source-system records."""
+    extra = (decay.TABLE, *(sources.TABLES if with_sources else ()))
+    own = industry(name).SCHEMA
+    return dataclasses.replace(own, tables=own.tables + extra)
+
+
 def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataFrame | pa.Table]:
     """Every customer-dependent table of one block: the same rows whoever asks, in any order.
 
     A table is a DataFrame, or an Arrow table where an industry builds a big one directly.
+    With sources, each system's records are under ``sources/<system>``.
     """
     first, count = blocks(params.customers)[block_no]
     module = industry(name)
+    locale = locales.get(params.locale)
     window = Window(params.as_of_date, params.years)
     ref = reference_tables(name, params)
-    return module.block(
-        params.seed, locales.get(params.locale), window, ref, block_no, first, count
+    tables = module.block(params.seed, locale, window, ref, block_no, first, count)
+    people = module.people(params.seed, locale, window, block_no, first, count)
+    events = decay.life_events(
+        decay.rates(params.locale), locale, window, params.seed, block_no, people
     )
+    tables["life_events"] = events
+    if params.sources:
+        records, corruptions = [], []
+        for system in module.SPEC["systems"]:
+            extract, truth, errors = sources.extract(
+                system, locale, window, params.seed, block_no, people, events, params.dirty
+            )
+            tables[f"sources/{system['name']}"] = extract
+            records.append(truth)
+            corruptions.append(errors)
+        tables["source_records"] = pd.concat(records, ignore_index=True)
+        tables["corruptions"] = pd.concat(corruptions, ignore_index=True)
+    return tables
 
 
 def shard_blocks(params: Params, shard: int) -> range:
@@ -93,9 +120,9 @@ def generate_shard(
 
 def _arrow_block(name: str, params: Params, block_no: int) -> dict:
     """A block as Arrow tables: cheap to send back from a worker process."""
-    schema = industry(name).SCHEMA
+    whole = schema(name, params.sources)
     return {
-        table: to_arrow(frame, schema.table(table))
+        table: frame if table.startswith("sources/") else to_arrow(frame, whole.table(table))
         for table, frame in block_tables(name, params, block_no).items()
     }
 
@@ -127,15 +154,25 @@ def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
 def write_industry(name: str, params: Params, folder: Path, progress: bool = False) -> None:
     """Write every table, the manifest and the dictionary of one industry into ``folder``."""
     module = industry(name)
-    writer = DatasetWriter(folder, module.SCHEMA, params.formats)
+    whole = schema(name, params.sources)
+    writer = DatasetWriter(folder, whole, params.formats)
+    systems = module.SPEC["systems"] if params.sources else []
+    extracts = sources.SourceFiles(folder / "sources", systems, params.locale) if systems else None
     try:
         writer.write(reference_tables(name, params))
         for tables in _all_blocks(name, params, progress):
             writer.write(tables)
+            for system in systems:
+                extracts.write(system["name"], tables[f"sources/{system['name']}"])
     finally:
         writer.close()
-    dictionary = module.SCHEMA.dictionary(writer.rows)
+        if extracts:
+            extracts.close()
+    dictionary = whole.dictionary(writer.rows)
     dictionary += "\n" + _locale_note(params.locale)
+    dictionary += _decay_note(params.locale)
+    if systems:
+        dictionary += _sources_note(systems, params)
     (folder / "DATA_DICTIONARY.md").write_text(dictionary, encoding="utf-8")
     manifest = {
         "generator": __version__,
@@ -169,6 +206,37 @@ def _locale_note(locale: str) -> str:
         f"ZIP, postcode, area code) for {locale}, weighted by population; see the generator's "
         "`generator/data/README.md` for its sources.\n"
     )
+
+
+def _decay_note(locale: str) -> str:
+    lines = ["", "## Life events (`_truth/life_events`)", ""]
+    lines += [
+        "The customer table keeps what each customer gave when they joined; the life events "
+        "say what changed since, so that the table's staleness can be measured. Rates:",
+        "",
+    ]
+    return "\n".join(lines + [f"- {line}" for line in decay.sources(locale)]) + "\n"
+
+
+def _sources_note(systems: list[dict], params: Params) -> str:
+    lines = ["", "## Source-system extracts (`sources/`)", ""]
+    lines += [
+        "The same customers as the company's systems record them, each extracted on its own "
+        f"date, with errors at a rate of {params.dirty} per kind of error "
+        "(`_truth/source_records` and `_truth/corruptions` tell the truth about every record).",
+        "",
+        "| file | system | 中文 | format | encoding | customers known | extracted |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in systems:
+        suffix = "csv" if s["format"] == "csv" else "jsonl"
+        encoding = sources._local(s.get("encoding", "utf-8"), params.locale) or "utf-8"
+        lines.append(
+            f"| `sources/{s['name']}.{suffix}` | {s['title']} | {s['zh']} | {s['format']} | "
+            f"{encoding} | {s['coverage']:.0%} | {s['extract_days_before']} days before the "
+            "as-of date |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def build(names: list[str], params: Params, out: Path, progress: bool = False) -> list[Path]:
@@ -218,12 +286,13 @@ def export(folder: Path, formats: tuple[str, ...]) -> list[Path]:
     manifest = folder / "manifest.json"
     if not manifest.exists():
         raise FileNotFoundError(f"{folder} is not a built dataset (it has no manifest.json)")
-    schema = industry(json.loads(manifest.read_text(encoding="utf-8"))["industry"]).SCHEMA
+    built = json.loads(manifest.read_text(encoding="utf-8"))
+    whole = schema(built["industry"], built["parameters"].get("sources", False))
     scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.export-", dir=folder.parent))
     try:
-        writer = DatasetWriter(scratch, schema, formats)
+        writer = DatasetWriter(scratch, whole, formats)
         try:
-            for table in schema.tables:
+            for table in whole.tables:
                 writer.write({table.name: read_table(folder, table)})
         finally:
             writer.close()

@@ -27,10 +27,10 @@ def run(
 ) -> pd.DataFrame:
     """One row per eligible customer: group, true probabilities and the realised response.
 
-    ``campaign`` needs ``campaign_id`` and ``holdout`` (the control group's share).
+    ``campaign`` needs ``industry``, ``campaign_id`` and ``holdout`` (the control group's share).
     Arrays are aligned with ``customer_id``; ``eligible`` must already include consent.
     """
-    rng = stream(seed, f"campaign.{campaign['campaign_id']}", block)
+    rng = stream(seed, f"{campaign['industry']}.campaign.{campaign['campaign_id']}", block)
     draw = rng.random((2, len(customer_id)))  # fixed draws per customer, eligible or not
     treated = draw[0] >= campaign["holdout"]
     p_control = np.clip(p_control, 0.0, 1.0)

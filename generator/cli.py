@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from generator import INDUSTRIES, __version__
-from generator.params import FORMATS, ParameterError, Params
+from generator.params import FORMATS, MAX_DIRTY, ParameterError, Params
 
 DEFAULTS = Params()
 
@@ -54,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
         "--seed",
         default=str(DEFAULTS.seed),
         help=f"random seed: the same seed gives the same files (default {DEFAULTS.seed})",
+    )
+    build.add_argument(
+        "--sources",
+        action="store_true",
+        help="also write each source system's extract of the customers (sources/)",
+    )
+    build.add_argument(
+        "--dirty",
+        default=str(DEFAULTS.dirty),
+        metavar="RATE",
+        help="with --sources: the rate of each kind of error (duplicates, typos, missing and "
+        f"invalid values...) in the extracts, 0 to {MAX_DIRTY} (default {DEFAULTS.dirty})",
     )
     build.add_argument(
         "--locale",
@@ -136,11 +148,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _rate(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ParameterError(
+            f"{name} must be a rate between 0 and {MAX_DIRTY}, not {text!r}"
+        ) from None
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "describe":
-        from generator.builder import industry
+        from generator.builder import schema
 
-        print(industry(_industries([args.industry])[0]).SCHEMA.dictionary())
+        print(schema(_industries([args.industry])[0], with_sources=True).dictionary())
         return 0
     if args.command == "export":
         from generator.builder import export
@@ -162,6 +183,8 @@ def _run(args: argparse.Namespace) -> int:
         years=_whole("years", args.years),
         formats=_formats(args.formats),
         shards=_whole("shards", args.shards),
+        sources=args.sources,
+        dirty=_rate("dirty", args.dirty),
     )
     for path in build(names, params, Path(args.out), progress=not args.quiet):
         print(f"built {path}")

@@ -77,16 +77,18 @@ class Dataset(Mapping):
 
     @classmethod
     def open(cls, industry: str, path: str | Path | None = None) -> Dataset:
-        from generator.builder import industry as industry_module
+        from generator.builder import schema
 
-        module = industry_module(industry)
+        schema(industry)  # an unknown industry is refused first
         folder = datasets_folder(path) / industry
         if not (folder / "manifest.json").exists():
             raise FileNotFoundError(
                 f"no {industry} database in {folder.parent}: build it with "
                 f"`python -m generator build {industry} --out {folder.parent}` (or make datasets)"
             )
-        return cls(industry, folder, module.SCHEMA)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        with_sources = manifest["parameters"].get("sources", False)
+        return cls(industry, folder, schema(industry, with_sources))
 
     # -- the tables students see
     def __getitem__(self, name: str) -> pd.DataFrame:

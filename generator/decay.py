@@ -22,10 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from generator import arrays
 from generator.locales import Locale
 from generator.population import CHANNELS, Window
+from generator.schema import Column, Table
 from generator.streams import stream
 
 RATES_FILE = Path(__file__).resolve().parent / "data" / "decay.json"
@@ -39,15 +41,34 @@ CHANGES = {
     "consent_withdrawn": tuple(f"consent_{c}" for c in CHANNELS),
     "died": (),
 }
-COLUMNS = (
-    "customer_id",
-    "date",
-    "kind",
-    *ADDRESS,
-    "phone",
-    "family_name",
-    "channel",
+C = Column
+TABLE = Table(
+    "life_events",
+    "Life events that make the customer records go stale",
+    "客户信息变化事件",
+    (
+        C("customer_id", "int", "The customer (or patient) concerned", "客户编号"),
+        C("date", "date", "When it happened", "日期"),
+        C("kind", "category", "What happened", "事件类型", values=KINDS),
+        C("address", "str", "New street address (moves)", "新地址", nullable=True),
+        C("city", "str", "New city (moves)", "新城市", nullable=True),
+        C("region", "str", "New state or province (moves)", "新州/省", nullable=True),
+        C("postcode", "str", "New postcode (moves)", "新邮编", nullable=True),
+        C("phone", "str", "New phone number", "新电话", nullable=True),
+        C("family_name", "str", "New family name (marriage)", "新姓氏", nullable=True),
+        C(
+            "channel",
+            "category",
+            "Channel of a withdrawn consent",
+            "撤回同意的渠道",
+            nullable=True,
+            values=CHANNELS,
+        ),
+    ),
+    key=("customer_id", "date", "kind"),
+    truth=True,
 )
+COLUMNS = tuple(c.name for c in TABLE.columns)
 
 
 @functools.cache
@@ -72,13 +93,13 @@ def life_events(
     seed: int,
     block: int,
     people: pd.DataFrame,
-    region: str | None = None,
 ) -> pd.DataFrame:
     """One row per life event of a block's customers, with the new values it brings.
 
     An event happens between the customer's registration (or the window's start) and the
-    as-of date; a move brings a whole new address (in ``region`` for a regional company), a
-    phone change a new number, a name change a new family name, a withdrawal names the channel.
+    as-of date; a move brings a whole new address in the customer's own state or province
+    (most moves are local), a phone change a new number, a name change a new family name, a
+    withdrawal names the channel.
     """
     rng = stream(seed, "decay.events", block)
     n = len(people)
@@ -95,16 +116,24 @@ def life_events(
         day = begins[who] + (rng.random(len(who)) * span[who]).astype("timedelta64[D]")
         return who, day
 
+    home = people["region"].to_numpy(dtype=object)
     who, day = occur(rates["moves_per_year"] * years)
-    moved = locale.addresses(stream(seed, "decay.addresses", block), len(who), region=region)
-    parts.append(
-        _frame(
-            people, who, day, "moved", **{c: np.asarray(moved[c], dtype=object) for c in ADDRESS}
-        )
-    )
+    geo_rng = stream(seed, "decay.addresses", block)
+    moved = {c: np.empty(len(who), dtype=object) for c in ADDRESS}
+    for region in sorted(set(home[who])):  # a handful of states or provinces
+        mine = np.flatnonzero(home[who] == region)
+        drawn = locale.addresses(geo_rng, len(mine), region=region)
+        for column in ADDRESS:
+            moved[column][mine] = np.asarray(drawn[column], dtype=object)
+    parts.append(_frame(people, who, day, "moved", **moved))
     who, day = occur(rates["phone_changes_per_year"] * years)
     phone_rng = stream(seed, "decay.phones", block)
-    area = locale.addresses(phone_rng, len(who), region=region)["area_code"]
+    area = np.empty(len(who), dtype=object)
+    for region in sorted(set(home[who])):
+        mine = np.flatnonzero(home[who] == region)
+        codes = locale.addresses(phone_rng, len(mine), region=region)["area_code"]
+        area[mine] = codes.to_numpy(zero_copy_only=False)
+    area = pa.array(area, type=pa.string())
     phones = locale.phones(phone_rng, area).to_numpy(zero_copy_only=False)
     parts.append(_frame(people, who, day, "new_phone", phone=phones))
     married = np.where(female, rates["marriage_name_changes_per_year"], 0.0)
@@ -130,6 +159,7 @@ def life_events(
     parts.append(_frame(people, who, stopped[who], "died"))
     events = pd.concat(parts, ignore_index=True)
     events = events.sort_values(["customer_id", "date", "kind"], kind="stable")
+    events = events.drop_duplicates(["customer_id", "date", "kind"])  # one of each a day
     return events.reset_index(drop=True)[list(COLUMNS)]
 
 

@@ -68,12 +68,15 @@ class Locale:
     def draw_given(self, rng: np.random.Generator, female: np.ndarray) -> pa.Array:
         n = len(female)
         names = pc.if_else(female, self.given_female.draw(rng, n), self.given_male.draw(rng, n))
-        if self.code == "zh_CN":  # about half of Chinese given names have two characters
+        if self.code == "zh_CN":  # a one-character name often takes a second character
             second = pc.if_else(
                 female, self.given_female.draw(rng, n), self.given_male.draw(rng, n)
             )
             two = pc.binary_join_element_wise(names, second, "")
-            names = pc.if_else(rng.random(n) < 0.5, two, names)
+            single = pc.and_(
+                pc.equal(pc.utf8_length(names), 1), pc.equal(pc.utf8_length(second), 1)
+            )
+            names = pc.if_else(pc.and_(single, pa.array(rng.random(n) < 0.5)), two, names)
         return names
 
     def addresses(self, rng: np.random.Generator, n: int, region: str | None = None):

@@ -11,6 +11,7 @@ from generator import locales
 
 FORMATS = ("csv", "csv.gz", "parquet", "sqlite")
 MAX_YEARS = 10
+MAX_DIRTY = 0.3
 
 
 class ParameterError(ValueError):
@@ -26,6 +27,8 @@ class Params:
     years: int = 3
     formats: tuple[str, ...] = ("csv.gz",)
     shards: int = 1
+    sources: bool = False  # also write the source-system extracts (sources/)
+    dirty: float = 0.0  # the rate of each kind of error in the extracts
 
     def __post_init__(self):
         for name in ("customers", "seed", "years", "shards"):
@@ -50,6 +53,18 @@ class Params:
             raise ParameterError(f"as-of date must be YYYY-MM-DD, not {self.as_of!r}") from None
         if not dt.date(1990, 1, 1) <= day <= dt.date(2100, 12, 31):
             raise ParameterError(f"as-of date {self.as_of} is outside 1990-2100")
+        if not isinstance(self.sources, bool):
+            raise ParameterError(f"sources must be true or false, not {self.sources!r}")
+        if isinstance(self.dirty, bool) or not isinstance(self.dirty, int | float):
+            raise ParameterError(
+                f"dirty must be a rate between 0 and {MAX_DIRTY}, not {self.dirty!r}"
+            )
+        if not 0 <= self.dirty <= MAX_DIRTY:
+            raise ParameterError(
+                f"dirty must be a rate between 0 and {MAX_DIRTY}, not {self.dirty}"
+            )
+        if self.dirty and not self.sources:
+            raise ParameterError("dirty data is put into source extracts: add --sources")
         unknown = [f for f in self.formats if f not in FORMATS]
         if unknown or not self.formats:
             raise ParameterError(

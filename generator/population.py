@@ -121,6 +121,8 @@ def customers(
     first_id: int,
     count: int,
     region: str | None = None,
+    *,
+    industry: str,
 ) -> pd.DataFrame:
     """One block of customers with their public fields and latent traits (``truth_*`` columns).
 
@@ -130,8 +132,11 @@ def customers(
     a share, the mean log activity and spend, a Beta(a, b) price sensitivity and a hazard
     multiplier), the spread of activity and spend within a segment and the base monthly hazard
     of leaving for good.
+
+    ``industry`` names the random streams: two companies built with the same seed have
+    different customers.
     """
-    rng = stream(seed, "population.people", block)
+    rng = stream(seed, f"{industry}.population.people", block)
     n = count
     female = rng.random(n) < 0.51
     given = locale.draw_given(rng, female)
@@ -159,14 +164,14 @@ def customers(
     household = _category(kinds, household)
     income = _pick(rng, spec["income_bands"], n)
 
-    geo_rng = stream(seed, "population.address", block)
+    geo_rng = stream(seed, f"{industry}.population.address", block)
     address = locale.addresses(geo_rng, n, region=region)
     phone = locale.phones(geo_rng, address["area_code"])
-    email_rng = stream(seed, "population.email", block)
+    email_rng = stream(seed, f"{industry}.population.email", block)
     email = locale.emails(email_rng, given, family)
     has_email = email_rng.random(n) < spec.get("email_share", 0.85)
 
-    reg_rng = stream(seed, "population.registration", block)
+    reg_rng = stream(seed, f"{industry}.population.registration", block)
     before = reg_rng.random(n) < spec["tenure_before_window_share"]
     window_days = (window.as_of - window.start).days
     offset = np.where(
@@ -179,12 +184,12 @@ def customers(
     registered = np.minimum(np.maximum(registered, adult_on), as_of)
     source = _pick(reg_rng, spec["acquisition_sources"], n)
 
-    consent_rng = stream(seed, "population.consent", block)
+    consent_rng = stream(seed, f"{industry}.population.consent", block)
     consent = {f"consent_{c}": consent_rng.random(n) < spec["consent"][c] for c in CHANNELS}
     consent["consent_email"] &= has_email
 
     # latent segment first; the traits follow from it (ground truth, never shown to students)
-    trait_rng = stream(seed, "population.traits", block)
+    trait_rng = stream(seed, f"{industry}.population.traits", block)
     traits = spec["traits"]
     segments = traits["segments"]
     which = _codes(trait_rng, {name: seg["share"] for name, seg in segments.items()}, n)

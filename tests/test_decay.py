@@ -20,9 +20,11 @@ def block(request):
     region = SPEC["chain"]["region"][request.param]
     people, events = [], []
     for number, (first, count) in enumerate(blocks(6000)):
-        p = customers(SPEC["population"], locale, WINDOW, 3, number, first, count, region=region)
+        p = customers(
+            SPEC["population"], locale, WINDOW, 3, number, first, count, region, industry="retail"
+        )
         rates = decay.rates(request.param)
-        events.append(decay.life_events(rates, locale, WINDOW, 3, number, p, region=region))
+        events.append(decay.life_events(rates, locale, WINDOW, 3, number, p))
         people.append(p)
     return request.param, pd.concat(people, ignore_index=True), pd.concat(events)
 
@@ -85,7 +87,7 @@ def test_state_at_applies_the_latest_event(block):
 
 def test_the_same_block_gives_the_same_events():
     locale = locales.get("en_US")
-    p = customers(SPEC["population"], locale, WINDOW, 5, 2, 4001, 300)
+    p = customers(SPEC["population"], locale, WINDOW, 5, 2, 4001, 300, industry="retail")
     one = decay.life_events(decay.rates("en_US"), locale, WINDOW, 5, 2, p)
     two = decay.life_events(decay.rates("en_US"), locale, WINDOW, 5, 2, p)
     pd.testing.assert_frame_equal(one, two)

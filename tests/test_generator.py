@@ -73,9 +73,7 @@ def test_a_shard_generated_alone_gives_the_same_rows(small):
     people = module.SCHEMA.table(module.PEOPLE)  # customers, patients...
     key = people.key[0]
     blocks = builder.generate_shard(small.name, params, 1)
-    alone = pd.concat(
-        [to_pandas(writers.to_arrow(t[people.name], people), people) for t in blocks]
-    )
+    alone = pd.concat([to_pandas(writers.to_arrow(t[people.name], people), people) for t in blocks])
     whole = generator.load(small.name, small.parent)[people.name]
     first = alone[key].iloc[0]
     expected = whole[whole[key].between(first, alone[key].iloc[-1])]
@@ -89,7 +87,7 @@ def test_the_manifest_records_parameters_rows_and_hashes(small):
     assert manifest["parameters"]["customers"] == SMALL["customers"]
     listed = manifest["files"]
     assert listed == {k: v for k, v in files(small).items() if k != "manifest.json"}
-    assert manifest["rows"]["customers"] == SMALL["customers"]
+    assert manifest["rows"][builder.industry(small.name).PEOPLE] == SMALL["customers"]
 
 
 @pytest.mark.parametrize("industry", INDUSTRIES)
@@ -142,6 +140,9 @@ def test_describe_prints_the_dictionary(industry):
         (["--as-of", "2025-13-01"], "as-of date must be YYYY-MM-DD"),
         (["--as-of", "31/12/2025"], "as-of date must be YYYY-MM-DD"),
         (["--formats", "xlsx"], "unknown format 'xlsx'"),
+        (["--dirty", "0.1"], "add --sources"),
+        (["--sources", "--dirty", "0.9"], "dirty must be a rate between 0 and"),
+        (["--sources", "--dirty", "lots"], "dirty must be a rate between 0 and"),
     ],
 )
 def test_a_bad_parameter_is_one_clear_line(args, message, tmp_path):

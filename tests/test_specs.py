@@ -16,14 +16,18 @@ def shares(section: dict) -> list[tuple[str, dict]]:
 
     def walk(path, value):
         if isinstance(value, dict):
+            names = path.split(".")[-2:]  # a share table, or a locale's table inside one
             if (
                 value
                 and all(isinstance(v, int | float) for v in value.values())
-                and path.rsplit(".", 1)[-1] in SHARE_KEYS
+                and (names[-1] in SHARE_KEYS or (names[-1] in LOCALES and names[0] in SHARE_KEYS))
             ):
                 found.append((path, value))
             for key, inner in value.items():
                 walk(f"{path}.{key}", inner)
+        elif isinstance(value, list):
+            for number, inner in enumerate(value):
+                walk(f"{path}[{number}]", inner)
 
     walk("spec", section)
     return found
@@ -36,7 +40,12 @@ SHARE_KEYS = {
     "pain_brand",
     "pain_usage",
     "quantity",
+    "channels",
+    "repeat_lead_sources",
+    "components",
+    "financing",
 }
+LOCALES = {"en_US", "zh_CN"}
 
 
 @pytest.mark.parametrize("name", SPECS)

@@ -134,6 +134,17 @@ def _dtype(names: tuple[str, ...]) -> pd.CategoricalDtype:
 
 # ---------------------------------------------------------------- schema
 
+PEOPLE = "customers"  # the table of the people each block is made of
+EVENTS = (
+    "leads",
+    "lead_followups",
+    "test_drives",
+    "sales",
+    "service_visits",
+    "warranty_claims",
+    "surveys",
+)  # counted by the benchmark
+
 C = Column
 _person = population.person_columns(
     SPEC["population"],
@@ -667,6 +678,23 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
 # ---------------------------------------------------------------- one block of customers
 
 
+def people(
+    seed: int, locale: Locale, window: Window, block_no: int, first_id: int, count: int
+) -> pd.DataFrame:
+    """The people of one block as the population model draws them (with their truth_ traits)."""
+    return population.customers(
+        SPEC["population"],
+        locale,
+        window,
+        seed,
+        block_no,
+        first_id,
+        count,
+        region=SPEC["company"]["region"][locale.code],
+        industry="auto",
+    )
+
+
 def block(
     seed: int,
     locale: Locale,
@@ -684,16 +712,7 @@ class _Block:
     def __init__(self, seed, locale, window, ref, block_no, first_id, count):
         self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
         self.no, self.n = block_no, count
-        self.people = population.customers(
-            SPEC["population"],
-            locale,
-            window,
-            seed,
-            block_no,
-            first_id,
-            count,
-            region=SPEC["company"]["region"][locale.code],
-        )
+        self.people = people(seed, locale, window, block_no, first_id, count)
         self.ids = self.people["customer_id"].to_numpy()
         start = window.start
         self.end = (window.as_of - start).days  # the as-of date's day number
@@ -821,7 +840,7 @@ class _Block:
         result = campaign_engine.run(
             self.seed,
             self.no,
-            {"campaign_id": c.campaign_id, "holdout": c.holdout_share},
+            {"industry": "auto", "campaign_id": c.campaign_id, "holdout": c.holdout_share},
             self.ids,
             eligible,
             p_control,

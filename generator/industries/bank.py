@@ -53,6 +53,9 @@ PRODUCT_BASE = 101
 BALANCE_TYPES = tuple(t for t in TYPES if t != "insurance")  # a policy has no balance
 NEVER = 10**7  # a day index far past any window: "not closed"
 
+PEOPLE = "customers"  # the table of the people each block is made of
+EVENTS = ("transactions", "monthly_balances")  # counted by the benchmark
+
 C = Column
 _person = population.person_columns(
     SPEC["population"],
@@ -471,6 +474,23 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
 # ---------------------------------------------------------------- one block of customers
 
 
+def people(
+    seed: int, locale: Locale, window: Window, block_no: int, first_id: int, count: int
+) -> pd.DataFrame:
+    """The people of one block as the population model draws them (with their truth_ traits)."""
+    return population.customers(
+        SPEC["population"],
+        locale,
+        window,
+        seed,
+        block_no,
+        first_id,
+        count,
+        region=SPEC["bank"]["region"][locale.code],
+        industry="bank",
+    )
+
+
 def block(
     seed: int,
     locale: Locale,
@@ -488,16 +508,7 @@ class _Block:
     def __init__(self, seed, locale, window, ref, block_no, first_id, count):
         self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
         self.no, self.n = block_no, count
-        self.people = p = population.customers(
-            SPEC["population"],
-            locale,
-            window,
-            seed,
-            block_no,
-            first_id,
-            count,
-            region=SPEC["bank"]["region"][locale.code],
-        )
+        self.people = p = people(seed, locale, window, block_no, first_id, count)
         self.ids = p["customer_id"].to_numpy()
         self.days = len(window.days)
         start = np.datetime64(window.start.date(), "D")
@@ -612,7 +623,7 @@ class _Block:
             result = campaign_engine.run(
                 self.seed,
                 self.no,
-                {"campaign_id": c.campaign_id, "holdout": c.holdout_share},
+                {"industry": "bank", "campaign_id": c.campaign_id, "holdout": c.holdout_share},
                 self.ids,
                 eligible,
                 p_control,

@@ -645,6 +645,15 @@ def _detailing(seed, locale, window, doctors, truth, products) -> pd.DataFrame:
 # ---------------------------------------------------------------- one block of patients
 
 
+def people(
+    seed: int, locale: Locale, window: Window, block_no: int, first_id: int, count: int
+) -> pd.DataFrame:
+    """The people of one block as the population model draws them (with their truth_ traits)."""
+    return population.customers(
+        SPEC["population"], locale, window, seed, block_no, first_id, count, industry="pharma"
+    )
+
+
 def block(
     seed: int,
     locale: Locale,
@@ -662,9 +671,7 @@ class _Block:
     def __init__(self, seed, locale, window, ref, block_no, first_id, count):
         self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
         self.no, self.n = block_no, count
-        self.people = population.customers(
-            SPEC["population"], locale, window, seed, block_no, first_id, count
-        )
+        self.people = people(seed, locale, window, block_no, first_id, count)
         self.ids = self.people["customer_id"].to_numpy()
         start = window.start
         self.n_days = len(window.days)

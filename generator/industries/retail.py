@@ -524,6 +524,23 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------- one block of customers
 
 
+def people(
+    seed: int, locale: Locale, window: Window, block_no: int, first_id: int, count: int
+) -> pd.DataFrame:
+    """The people of one block as the population model draws them (with their truth_ traits)."""
+    return population.customers(
+        SPEC["population"],
+        locale,
+        window,
+        seed,
+        block_no,
+        first_id,
+        count,
+        region=SPEC["chain"]["region"][locale.code],
+        industry="retail",
+    )
+
+
 def block(
     seed: int,
     locale: Locale,
@@ -541,16 +558,7 @@ class _Block:
     def __init__(self, seed, locale, window, ref, block_no, first_id, count):
         self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
         self.no = block_no
-        self.people = population.customers(
-            SPEC["population"],
-            locale,
-            window,
-            seed,
-            block_no,
-            first_id,
-            count,
-            region=SPEC["chain"]["region"][locale.code],
-        )
+        self.people = people(seed, locale, window, block_no, first_id, count)
         self.n = count
         self.days = window.days
         self.weights = day_weights(window, locale, SPEC["calendar"])
@@ -689,7 +697,7 @@ class _Block:
             result = campaign_engine.run(
                 self.seed,
                 self.no,
-                {"campaign_id": c.campaign_id, "holdout": c.holdout_share},
+                {"industry": "retail", "campaign_id": c.campaign_id, "holdout": c.holdout_share},
                 self.people["customer_id"].to_numpy(),
                 eligible,
                 p_control,

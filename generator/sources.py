@@ -1,0 +1,411 @@
+"""Source-system extracts: the same customers as each of a company's systems records them.
+
+Before a customer database exists, a company's customers are scattered over systems that
+were never meant to agree: a loyalty-card system, a web shop, a call centre's log, paper
+surveys typed in by hand. Each has its own customer number, file format, text encoding,
+date format, name order, code list and phone format, and each was extracted on its own date,
+so it shows each customer as they were then (moves and new phone numbers from
+:mod:`generator.decay`). With ``dirty > 0`` the records also carry the errors real systems
+have: duplicates, typos, nicknames, swapped names, pinyin for characters, missing and invalid
+values, inconsistent codes.
+
+Nothing is lost: ``_truth/source_records`` says which true customer every record belongs to,
+and ``_truth/corruptions`` what was done to which field, with the value before.
+
+An industry lists its systems in its spec's ``systems`` section; each system has a ``name``,
+``title``/``zh``, ``format`` (``csv`` or ``jsonl``), ``encoding`` (per locale), ``coverage``
+(the share of customers it knows), ``extract_days_before`` (the as-of date minus this is its
+extract date), a ``key`` (``prefix`` and ``digits``), ``typing`` (how much more often than
+elsewhere typos happen, e.g. 3 for hand-typed forms), ``romanised`` (per locale: Chinese names
+in pinyin) and ``fields``: ``[column, role, option]`` where a column name or option may differ
+by locale (``{"en_US": ..., "zh_CN": ...}``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from nicknames import NickNamer
+from pypinyin import lazy_pinyin
+
+from generator import decay
+from generator.locales import Locale
+from generator.population import Window
+from generator.schema import Column, Table
+from generator.streams import stream
+
+C = Column
+ROLES = (
+    "key",
+    "given_name",
+    "family_name",
+    "full_name",
+    "gender",
+    "birth_date",
+    "address",
+    "city",
+    "region",
+    "postcode",
+    "phone",
+    "email",
+    "registered_on",
+)
+# the kinds of error, and the roles of the fields each can hit
+DIRT = {
+    "duplicate": (),
+    "typo": ("given_name", "family_name", "full_name", "address", "email"),
+    "nickname": ("given_name", "full_name"),
+    "pinyin": ("given_name", "family_name", "full_name"),
+    "swapped": ("given_name", "full_name"),
+    "missing": ("phone", "email", "postcode", "birth_date", "address"),
+    "invalid": ("birth_date", "email", "phone"),
+    "code": ("gender",),
+}
+GENDER_CODES = {
+    "MF": {"M": "M", "F": "F"},
+    "digit": {"M": "1", "F": "2"},
+    "word": {"M": "male", "F": "female"},
+    "word_zh": {"M": "男", "F": "女"},
+}
+MAX_DUPLICATES = 9  # copies of one customer in one system (keys stay unique below this)
+KEY_SPACE = 10**7  # customer numbers below this keep their keys unique
+
+TABLES = (
+    Table(
+        "source_records",
+        "Which true customer each source-system record belongs to",
+        "源系统记录归属",
+        (
+            C("system", "str", "Source system", "源系统"),
+            C("record_key", "str", "The record's key in its system", "记录编号"),
+            C("customer_id", "int", "The true customer", "真实客户"),
+            C("extracted_on", "date", "The system's extract date", "抽取日期"),
+            C(
+                "duplicate_of",
+                "str",
+                "Key of the record this one duplicates",
+                "重复于",
+                nullable=True,
+            ),
+        ),
+        key=("system", "record_key"),
+        truth=True,
+    ),
+    Table(
+        "corruptions",
+        "Every error put into a source record, and the value before",
+        "数据错误记录",
+        (
+            C("system", "str", "Source system", "源系统"),
+            C("record_key", "str", "The record's key in its system", "记录编号"),
+            C("field", "str", "The column that was changed", "字段"),
+            C("kind", "category", "Kind of error", "错误类型", values=tuple(DIRT)),
+            C("original", "str", "The value before the error", "原值", nullable=True),
+        ),
+        key=("system", "record_key", "field", "kind"),
+        truth=True,
+    ),
+)
+
+
+# ---------------------------------------------------------------- one system, one block
+
+
+def extract(
+    system: dict,
+    locale: Locale,
+    window: Window,
+    seed: int,
+    block: int,
+    people: pd.DataFrame,
+    events: pd.DataFrame,
+    dirty: float,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One system's records of one block of customers: (records, source_records, corruptions).
+
+    Records are text, as the system would export them (missing values are None).
+    """
+    name, code = system["name"], locale.code
+    rng = stream(seed, f"sources.{name}", block)
+    extracted = window.as_of - pd.Timedelta(days=system["extract_days_before"])
+    state = decay.state_at(people, events, extracted)
+    on_file = (people["registered_on"] <= extracted).to_numpy()
+    known = np.flatnonzero(on_file & (rng.random(len(people)) < system["coverage"]))
+    # duplicates: a second record made from what the customer told the company when they joined
+    copies = np.flatnonzero(rng.random(len(known)) < dirty) if dirty else np.zeros(0, int)
+    rows = np.concatenate([known, known[copies]])
+    copy_no = np.r_[np.zeros(len(known), np.int64), np.ones(len(copies), np.int64)]
+    current = np.r_[np.ones(len(known), bool), np.zeros(len(copies), bool)]
+    ids = people["customer_id"].to_numpy()[rows]
+    keys = _keys(system, ids, copy_no)
+    fields = [(_local(c, code), role, _local(o, code)) for c, role, o in _fields(system)]
+    romanised = bool(_local(system.get("romanised", False), code))
+    records = {}
+    for column, role, option in fields:
+        if role == "key":
+            records[column] = keys
+            continue
+        now = _values(state, role, rows)
+        then = _values(people, role, rows)
+        values = np.where(current, now, then)
+        records[column] = _format(
+            role, option, values, people, state, rows, current, code, romanised
+        )
+    records = pd.DataFrame(records)
+    truth = pd.DataFrame(
+        {
+            "system": name,
+            "record_key": keys,
+            "customer_id": ids,
+            "extracted_on": np.datetime64(extracted.date(), "s"),
+            "duplicate_of": np.where(copy_no > 0, _keys(system, ids, np.zeros_like(copy_no)), None),
+        }
+    )
+    corruptions = _corrupt(system, records, fields, rng, dirty, code, romanised)
+    order = np.argsort(keys, kind="stable")
+    records = records.iloc[order].reset_index(drop=True)
+    truth = truth.iloc[order].reset_index(drop=True)
+    return (
+        records,
+        truth,
+        corruptions.sort_values(["record_key", "field", "kind"]).reset_index(drop=True),
+    )
+
+
+def _fields(system: dict) -> list:
+    return [(f[0], f[1], f[2] if len(f) > 2 else None) for f in system["fields"]]
+
+
+def _local(value, code: str):
+    return value.get(code) if isinstance(value, dict) else value
+
+
+def _keys(system: dict, ids: np.ndarray, copy_no: np.ndarray) -> np.ndarray:
+    """Each system numbers its customers its own way: a scrambled, unique number per record."""
+    key = system["key"]
+    space = 10 ** key["digits"]
+    multiplier = zlib.crc32(system["name"].encode()) | 1
+    multiplier += 2 if multiplier % 5 == 0 else 0  # coprime with 10: a bijection mod 10^d
+    number = ((ids + copy_no * KEY_SPACE) * multiplier) % space
+    text = pd.Series(number).astype(str).str.zfill(key["digits"])
+    return (key["prefix"] + text).to_numpy(dtype=object)
+
+
+def _values(frame: pd.DataFrame, role: str, rows: np.ndarray) -> np.ndarray:
+    if role == "full_name":
+        role = "given_name"  # joined with the family name in _format
+    return frame[role].to_numpy(dtype=object)[rows]
+
+
+def _format(role, option, values, people, state, rows, current, code, romanised) -> np.ndarray:
+    """The system's way of writing a value."""
+    values = pd.Series(values, dtype=object)
+    if role == "gender":
+        return values.map(GENDER_CODES[option or "MF"]).to_numpy(dtype=object)
+    if role in ("birth_date", "registered_on"):
+        return _dates(values, option or "%Y-%m-%d")
+    if role == "phone":
+        return _phone(values, option, code)
+    if role in ("given_name", "family_name", "full_name"):
+        given = values if role != "family_name" else None
+        family = pd.Series(
+            np.where(
+                current, _values(state, "family_name", rows), _values(people, "family_name", rows)
+            ),
+            dtype=object,
+        )
+        if romanised:
+            family, given = family.map(_pinyin), None if given is None else given.map(_pinyin)
+        if role == "given_name":
+            return given.to_numpy(dtype=object)
+        if role == "family_name":
+            return family.to_numpy(dtype=object)
+        return _full_name(given, family, option or "given_first", code, romanised)
+    return values.to_numpy(dtype=object)
+
+
+def _dates(values: pd.Series, form: str) -> np.ndarray:
+    stamps = pd.to_datetime(values)
+    text = stamps.dt.strftime(form)
+    return text.where(stamps.notna(), None).to_numpy(dtype=object)
+
+
+def _phone(values: pd.Series, option: str | None, code: str) -> np.ndarray:
+    digits = values.str.replace(r"\D", "", regex=True)
+    if option is None:
+        return values.to_numpy(dtype=object)
+    if option == "digits":
+        return digits.to_numpy(dtype=object)
+    if code == "en_US":
+        parts = digits.str[:3], digits.str[3:6], digits.str[6:]
+        country = "+1"
+    else:
+        parts = digits.str[:3], digits.str[3:7], digits.str[7:]
+        country = "+86"
+    if option == "dashed":
+        return (parts[0] + "-" + parts[1] + "-" + parts[2]).to_numpy(dtype=object)
+    if option == "intl":
+        return (country + " " + parts[0] + " " + parts[1] + " " + parts[2]).to_numpy(dtype=object)
+    raise ValueError(f"unknown phone format {option!r}")
+
+
+def _full_name(given, family, order: str, code: str, romanised: bool) -> np.ndarray:
+    if code == "zh_CN" and not romanised:  # Chinese names: family name first, no space
+        return (family + given).to_numpy(dtype=object)
+    if order == "family_first":  # e.g. "SMITH, John" or "WANG Xiaoming"
+        sep = ", " if code == "en_US" else " "
+        return (family.str.upper() + sep + given).to_numpy(dtype=object)
+    return (given + " " + family).to_numpy(dtype=object)
+
+
+@functools.cache
+def _pinyin(text: str) -> str:
+    """A Chinese name in pinyin, as a romanising system writes it: 小明 -> Xiaoming."""
+    return "".join(lazy_pinyin(text)).capitalize()
+
+
+@functools.cache
+def _nicknames() -> NickNamer:
+    return NickNamer()
+
+
+@functools.cache
+def nickname_choices(given: str) -> tuple[str, ...]:
+    """The usual nicknames of an English given name (none for most other names)."""
+    found = _nicknames().nicknames_of(given.lower())
+    return tuple(sorted(n.capitalize() for n in found if len(n) > 1))
+
+
+# ---------------------------------------------------------------- errors
+
+
+def _corrupt(system, records, fields, rng, dirty, code, romanised) -> pd.DataFrame:
+    """Put errors into ``records`` in place; return what was done (one row per changed field).
+
+    Each kind of error hits a record with probability ``dirty`` (typos ``typing`` times more
+    often), in one of the record's fields that kind can hit.
+    """
+    done = []
+    key_column = next(c for c, r, _ in fields if r == "key")
+    keys = records[key_column].to_numpy(dtype=object)
+    n = len(records)
+    for kind, roles in DIRT.items():
+        draw = rng.random(n)  # drawn for every kind, so that no rate shifts another's numbers
+        pick = rng.integers(0, 1 << 30, n)
+        eligible = [(c, r, o) for c, r, o in fields if r in roles]
+        if (
+            not dirty
+            or not eligible
+            or (kind == "nickname" and code != "en_US")
+            or (kind == "pinyin" and (code != "zh_CN" or romanised))
+        ):
+            continue
+        rate = dirty * (system.get("typing", 1) if kind == "typo" else 1)
+        for row in np.flatnonzero(draw < rate):  # only the few records hit
+            column, role, option = eligible[pick[row] % len(eligible)]
+            before = records.at[row, column]
+            after = _damage(kind, role, option, before, records, row, fields, pick[row], code)
+            if after is _SKIP:
+                continue
+            if kind == "swapped" and role == "given_name":
+                family = next(c for c, r, _ in fields if r == "family_name")
+                records.at[row, family] = before
+                done.append((keys[row], family, kind, after))
+            records.at[row, column] = after
+            done.append((keys[row], column, kind, before))
+    frame = pd.DataFrame(done, columns=["record_key", "field", "kind", "original"])
+    return frame.assign(system=system["name"])[["system", *frame.columns]]
+
+
+_SKIP = object()
+
+
+def _damage(kind, role, option, value, records, row, fields, pick, code):
+    """One value with one error of ``kind`` (or _SKIP where the error cannot apply)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return _SKIP
+    text = str(value)
+    if kind == "typo":
+        if len(text) < 2:
+            return _SKIP
+        i = pick % (len(text) - 1)
+        if pick % 3 == 0:  # two letters swapped
+            return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+        if pick % 3 == 1:  # one letter dropped
+            return text[:i] + text[i + 1 :]
+        return text[:i] + text[i] + text[i:]  # one letter doubled
+    if kind == "nickname":
+        given = text.split(" ")[0] if role == "full_name" else text
+        choices = nickname_choices(given)
+        if not choices:
+            return _SKIP
+        return text.replace(given, choices[pick % len(choices)], 1)
+    if kind == "pinyin":
+        return (
+            " ".join(_pinyin(part) for part in text.split(" "))
+            if role != "full_name"
+            else (_pinyin(text[1:]) + " " + _pinyin(text[0]))
+        )
+    if kind == "swapped":
+        if role == "given_name":
+            family = next(c for c, r, _ in fields if r == "family_name")
+            return records.at[row, family]
+        parts = text.replace(",", "").split(" ")
+        return _SKIP if len(parts) < 2 else " ".join(parts[::-1])
+    if kind == "missing":
+        return None
+    if kind == "invalid":
+        if role == "email":
+            return text.replace("@", "@@") if pick % 2 else text.replace("@", " at ")
+        if role == "phone":
+            return text[:-2]
+        return _impossible_date(text, option or "%Y-%m-%d")
+    if kind == "code":
+        foreign = "word_zh" if code == "en_US" else "word"  # codes a system might meet
+        choices = [c for c in GENDER_CODES if c not in (option or "MF", foreign)]
+        scheme = GENDER_CODES[choices[pick % len(choices)]]
+        true = next(k for k, v in GENDER_CODES[option or "MF"].items() if v == text)
+        return scheme[true]
+    raise ValueError(kind)
+
+
+def _impossible_date(text: str, form: str) -> str:
+    """The date written as a day that does not exist: the 30th of February of its year."""
+    stamp = pd.Timestamp(pd.to_datetime(text, format=form))
+    return form.replace("%Y", f"{stamp.year:04d}").replace("%m", "02").replace("%d", "30")
+
+
+# ---------------------------------------------------------------- files
+
+
+class SourceFiles:
+    """The extract files of every system, appended block by block, in each system's format."""
+
+    def __init__(self, folder: Path, systems: list[dict], locale: str):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.files = {}
+        for system in systems:
+            encoding = _local(system.get("encoding", "utf-8"), locale) or "utf-8"
+            suffix = "csv" if system["format"] == "csv" else "jsonl"
+            path = folder / f"{system['name']}.{suffix}"
+            self.files[system["name"]] = (open(path, "w", encoding=encoding, newline=""), system)  # noqa: SIM115
+        self.header = dict.fromkeys(self.files, True)
+
+    def write(self, name: str, records: pd.DataFrame) -> None:
+        file, system = self.files[name]
+        if system["format"] == "csv":
+            records.to_csv(file, index=False, header=self.header[name], lineterminator="\n")
+        else:
+            for row in records.to_dict(orient="records"):
+                file.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.header[name] = False
+
+    def close(self) -> None:
+        for file, _ in self.files.values():
+            file.close()

@@ -1,0 +1,260 @@
+"""Source-system extracts: clean ones reconcile exactly, dirty ones have the errors asked for.
+
+Every record is accounted for by the truth tables, and a real record-linkage run (splink)
+finds the duplicates that an exact match on name and phone misses.
+"""
+
+import json
+
+import pandas as pd
+import pytest
+
+import generator
+from generator import decay, sources
+from generator.industries.retail import SPEC
+from generator.streams import BLOCK_SIZE
+
+SYSTEMS = {s["name"]: s for s in SPEC["systems"]}
+RATE = 0.05
+SIZE = dict(customers=BLOCK_SIZE + 1500)
+
+
+def build(tmp_path_factory, name, **options):
+    out = tmp_path_factory.mktemp(name)
+    generator.build(["retail"], out, sources=True, **SIZE, **options)
+    return generator.load("retail", out)
+
+
+@pytest.fixture(scope="module", params=["en_US", "zh_CN"])
+def clean(request, tmp_path_factory):
+    return build(tmp_path_factory, f"clean-{request.param}", locale=request.param)
+
+
+@pytest.fixture(scope="module", params=["en_US", "zh_CN"])
+def dirty(request, tmp_path_factory):
+    return build(tmp_path_factory, f"dirty-{request.param}", locale=request.param, dirty=RATE)
+
+
+def records(data, name: str) -> pd.DataFrame:
+    """A system's extract as its file holds it: all text, missing values as None."""
+    system, code = SYSTEMS[name], data.manifest["parameters"]["locale"]
+    encoding = sources._local(system.get("encoding", "utf-8"), code)
+    if system["format"] == "csv":
+        path = data.folder / "sources" / f"{name}.csv"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+        return frame.replace("", None)
+    path = data.folder / "sources" / f"{name}.jsonl"
+    with open(path, encoding=encoding) as file:
+        return pd.DataFrame([json.loads(line) for line in file])
+
+
+def columns(data, name: str) -> list[tuple[str, str, str]]:
+    code = data.manifest["parameters"]["locale"]
+    return [
+        (sources._local(c, code), r, sources._local(o, code))
+        for c, r, o in sources._fields(SYSTEMS[name])
+    ]
+
+
+# ---------------------------------------------------------------- clean extracts
+
+
+def expected_state(data, extracted_on) -> pd.DataFrame:
+    return decay.state_at(data["customers"], data.truth("life_events"), extracted_on)
+
+
+def normalise(role, option, values: pd.Series, code: str, romanised: bool) -> pd.Series:
+    """A source column parsed back to the customer table's representation."""
+    if role == "gender":
+        back = {v: k for k, v in sources.GENDER_CODES[option or "MF"].items()}
+        return values.map(back)
+    if role in ("birth_date", "registered_on"):
+        return pd.to_datetime(values, format=option or "%Y-%m-%d")
+    if role == "phone":
+        return values.str.replace(r"\D", "", regex=True)
+    return values
+
+
+def truth_value(role, option, state: pd.DataFrame, code: str, romanised: bool) -> pd.Series:
+    given, family = state["given_name"].astype(str), state["family_name"].astype(str)
+    if romanised:
+        given, family = given.map(sources._pinyin), family.map(sources._pinyin)
+    if role == "given_name":
+        return given
+    if role == "family_name":
+        return family
+    if role == "full_name":
+        if code == "zh_CN" and not romanised:
+            return family + given
+        if option == "family_first":
+            return family.str.upper() + (", " if code == "en_US" else " ") + given
+        return given + " " + family
+    if role in ("birth_date", "registered_on"):
+        return pd.to_datetime(state[role])
+    if role == "phone":
+        return state["phone"].astype(str).str.replace(r"\D", "", regex=True)
+    return state[role].astype(object).where(state[role].notna(), None)
+
+
+@pytest.mark.parametrize("name", SYSTEMS)
+def test_clean_extracts_reconcile_exactly_with_the_database(clean, name):
+    code = clean.manifest["parameters"]["locale"]
+    romanised = bool(sources._local(SYSTEMS[name].get("romanised", False), code))
+    found = records(clean, name)
+    truth = clean.truth("source_records").query("system == @name")
+    assert truth["duplicate_of"].isna().all()
+    key = columns(clean, name)[0][0]
+    joined = found.merge(truth, left_on=key, right_on="record_key", validate="1:1")
+    assert len(joined) == len(found) == len(truth)
+    state = expected_state(clean, truth["extracted_on"].iloc[0]).set_index("customer_id")
+    state = state.loc[joined["customer_id"]].reset_index()
+    for column, role, option in columns(clean, name)[1:]:
+        got = normalise(role, option, joined[column], code, romanised)
+        want = truth_value(role, option, state, code, romanised)
+        assert list(got.fillna("∅")) == list(want.fillna("∅")), (name, column)
+
+
+def test_a_system_knows_only_customers_registered_before_its_extract(clean):
+    truth = clean.truth("source_records").merge(clean["customers"], on="customer_id")
+    assert (truth["registered_on"] <= truth["extracted_on"]).all()
+    shares = truth.groupby("system").size() / len(clean["customers"])
+    assert shares["loyalty_cards"] > 0.9
+    assert 0.05 < shares["survey_returns"] < 0.15
+
+
+def test_chinese_extracts_use_their_systems_encoding(clean):
+    if clean.manifest["parameters"]["locale"] != "zh_CN":
+        pytest.skip("encodings differ in the zh_CN build")
+    raw = (clean.folder / "sources" / "call_centre.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert "来电人" in raw.decode("gbk")
+
+
+def test_no_errors_without_dirty(clean):
+    assert len(clean.truth("corruptions")) == 0
+
+
+# ---------------------------------------------------------------- dirty extracts
+
+
+def test_each_kind_of_error_comes_at_the_rate_asked(dirty):
+    code = dirty.manifest["parameters"]["locale"]
+    truth = dirty.truth("source_records")
+    errors = dirty.truth("corruptions")
+    originals = truth["duplicate_of"].isna().sum()
+    duplicates = truth["duplicate_of"].notna().sum()
+    measured = {"duplicate": duplicates / originals}
+    hit = errors.drop_duplicates(["system", "record_key", "kind"])
+    for kind, roles in sources.DIRT.items():
+        if kind == "duplicate":
+            continue
+        eligible = asked = 0.0
+        for name, system in SYSTEMS.items():
+            romanised = bool(sources._local(system.get("romanised", False), code))
+            if not any(r in roles for _, r, _ in columns(dirty, name)):
+                continue
+            if (kind == "nickname" and code != "en_US") or (
+                kind == "pinyin" and (code != "zh_CN" or romanised)
+            ):
+                continue
+            n = (truth["system"] == name).sum()
+            if kind == "nickname":  # only names that have a nickname can get one
+                n *= nickname_share(dirty, name)
+            typing = system.get("typing", 1) if kind == "typo" else 1
+            eligible += n
+            asked += n * RATE * typing
+        if eligible:
+            measured[kind] = (hit["kind"] == kind).sum() / asked * RATE
+    for kind, rate in measured.items():
+        assert abs(rate / RATE - 1) <= 0.2, (kind, rate)
+    assert "typo" in measured and "missing" in measured and "swapped" in measured
+
+
+def nickname_share(data, name) -> float:
+    found = records(data, name)
+    column, role, _ = next(f for f in columns(data, name) if f[1] in ("given_name", "full_name"))
+    given = found[column].dropna().str.split(" ").str[0]
+    return given.map(lambda g: bool(sources.nickname_choices(g))).mean()
+
+
+def test_the_truth_accounts_for_every_record_and_every_error(dirty):
+    truth = dirty.truth("source_records")
+    for name in SYSTEMS:
+        key = columns(dirty, name)[0][0]
+        found = records(dirty, name)[key]
+        assert sorted(found) == sorted(truth.loc[truth["system"] == name, "record_key"])
+    assert truth.set_index(["system", "record_key"]).index.is_unique
+    errors = dirty.truth("corruptions")
+    known = set(zip(truth["system"], truth["record_key"], strict=True))
+    assert set(zip(errors["system"], errors["record_key"], strict=True)) <= known
+
+
+def test_undoing_the_errors_gives_back_the_clean_records(dirty, tmp_path):
+    """Each error's original value, put back, restores what the clean build has."""
+    params = dict(dirty.manifest["parameters"])
+    generator.build(
+        ["retail"], tmp_path, sources=True, customers=params["customers"], locale=params["locale"]
+    )
+    clean = generator.load("retail", tmp_path)
+    errors = dirty.truth("corruptions")
+    order = {kind: i for i, kind in enumerate(sources.DIRT)}
+    errors = errors.assign(step=errors["kind"].map(order)).sort_values("step", ascending=False)
+    truth = dirty.truth("source_records")
+    for name in SYSTEMS:
+        key = columns(dirty, name)[0][0]
+        found = records(dirty, name).set_index(key)
+        for row in errors[errors["system"] == name].itertuples():
+            found.loc[row.record_key, row.field] = row.original
+        originals = truth.loc[
+            (truth["system"] == name) & truth["duplicate_of"].isna(), "record_key"
+        ]
+        restored = found.loc[sorted(originals)]
+        expected = records(clean, name).set_index(key).loc[sorted(originals)]
+        pd.testing.assert_frame_equal(restored.astype(object), expected.astype(object))
+
+
+def test_duplicates_carry_what_the_customer_said_when_they_joined(dirty):
+    truth = dirty.truth("source_records")
+    copies = truth[truth["duplicate_of"].notna()]
+    assert len(copies) > 0
+    assert (
+        copies["customer_id"].to_numpy()
+        == truth.set_index("record_key").loc[copies["duplicate_of"], "customer_id"].to_numpy()
+    ).all()
+
+
+# ---------------------------------------------------------------- the build's contract
+
+
+def test_bad_dirty_parameters_are_refused(tmp_path):
+    for options, message in [
+        (dict(dirty=0.1), "add --sources"),
+        (dict(sources=True, dirty=0.9), "dirty must be a rate"),
+        (dict(sources=True, dirty=-0.1), "dirty must be a rate"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            generator.build(["retail"], tmp_path, customers=10, **options)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sources_are_the_same_whatever_the_shards(tmp_path):
+    files = {}
+    for shards in (1, 3):
+        out = tmp_path / str(shards)
+        generator.build(
+            ["retail"],
+            out,
+            customers=BLOCK_SIZE * 2 + 10,
+            years=1,
+            sources=True,
+            dirty=RATE,
+            shards=shards,
+        )
+        files[shards] = {
+            p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted((out / "retail").rglob("*"))
+            if p.is_file()
+        }
+    assert files[1] == files[3]
+    assert any(k.startswith("retail/sources/") for k in files[1])
