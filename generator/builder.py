@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from generator import INDUSTRIES, __version__, decay, locales, sources
+from generator import INDUSTRIES, __version__, decay, locales, population, sources
 from generator.params import Params
 from generator.population import Window
 from generator.schema import Schema
@@ -40,8 +40,9 @@ def industry(name: str):
 
     It has ``SPEC`` (its rates, from its JSON file), ``SCHEMA``, ``reference(seed, locale,
     window, customers)`` returning the tables that do not depend on customer blocks, and
-    ``block(seed, locale, window, ref, block_no, first_id, count)`` returning every table's rows
-    for one block of customers.
+    ``block(seed, locale, window, ref, block_no, people)`` returning every table's rows for one
+    block of people (drawn by :func:`generator.population.customers` in ``REGION[locale]``,
+    the state or province the company serves, or nationwide where ``REGION`` is None).
     """
     if name not in INDUSTRIES:
         raise ValueError(f"unknown industry {name!r} (known: {', '.join(INDUSTRIES)})")
@@ -83,8 +84,18 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
     locale = locales.get(params.locale)
     window = Window(params.as_of_date, params.years)
     ref = reference_tables(name, params)
-    tables = module.block(params.seed, locale, window, ref, block_no, first, count)
-    people = module.people(params.seed, locale, window, block_no, first, count)
+    people = population.customers(
+        module.SPEC["population"],
+        locale,
+        window,
+        params.seed,
+        block_no,
+        first,
+        count,
+        module.REGION and module.REGION[params.locale],
+        industry=name,
+    )
+    tables = module.block(params.seed, locale, window, ref, block_no, people)
     events = decay.life_events(
         decay.rates(params.locale), locale, window, params.seed, block_no, people
     )

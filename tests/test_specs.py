@@ -91,3 +91,4 @@ def test_every_industry_module_keeps_the_contract(name):
     assert "registered_on" in {c.name for c in people.columns}
     assert module.EVENTS and all(not module.SCHEMA.table(t).truth for t in module.EVENTS)
     assert callable(module.reference) and callable(module.block)
+    assert module.REGION is None or set(module.REGION) == {"en_US", "zh_CN"}

@@ -56,6 +56,7 @@ NEVER = 10**7  # a day index far past any window: "not closed"
 PEOPLE = "customers"  # the table of the people each block is made of
 EVENTS = ("transactions", "monthly_balances")  # counted by the benchmark
 
+REGION = SPEC["bank"]["region"]  # where the customers live, per locale
 C = Column
 _person = population.person_columns(
     SPEC["population"],
@@ -474,41 +475,23 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
 # ---------------------------------------------------------------- one block of customers
 
 
-def people(
-    seed: int, locale: Locale, window: Window, block_no: int, first_id: int, count: int
-) -> pd.DataFrame:
-    """The people of one block as the population model draws them (with their truth_ traits)."""
-    return population.customers(
-        SPEC["population"],
-        locale,
-        window,
-        seed,
-        block_no,
-        first_id,
-        count,
-        region=SPEC["bank"]["region"][locale.code],
-        industry="bank",
-    )
-
-
 def block(
     seed: int,
     locale: Locale,
     window: Window,
     ref: dict[str, pd.DataFrame],
     block_no: int,
-    first_id: int,
-    count: int,
+    people: pd.DataFrame,
 ) -> dict[str, pd.DataFrame | pa.Table]:
     """Every customer-dependent table for one block of customers."""
-    return _Block(seed, locale, window, ref, block_no, first_id, count).tables()
+    return _Block(seed, locale, window, ref, block_no, people).tables()
 
 
 class _Block:
-    def __init__(self, seed, locale, window, ref, block_no, first_id, count):
+    def __init__(self, seed, locale, window, ref, block_no, people):
         self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
-        self.no, self.n = block_no, count
-        self.people = p = people(seed, locale, window, block_no, first_id, count)
+        self.no, self.n = block_no, len(people)
+        self.people = p = people
         self.ids = p["customer_id"].to_numpy()
         self.days = len(window.days)
         start = np.datetime64(window.start.date(), "D")

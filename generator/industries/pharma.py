@@ -45,6 +45,7 @@ CALL_NUMBERS = 100_000
 # shown to students: pseudonymised patients carry no name, street address or e-mail
 HIDDEN_PERSON_FIELDS = ("given_name", "family_name", "address", "email", "phone")
 
+REGION = None  # customers live nationwide
 C = Column
 _person = tuple(
     c
@@ -645,33 +646,23 @@ def _detailing(seed, locale, window, doctors, truth, products) -> pd.DataFrame:
 # ---------------------------------------------------------------- one block of patients
 
 
-def people(
-    seed: int, locale: Locale, window: Window, block_no: int, first_id: int, count: int
-) -> pd.DataFrame:
-    """The people of one block as the population model draws them (with their truth_ traits)."""
-    return population.customers(
-        SPEC["population"], locale, window, seed, block_no, first_id, count, industry="pharma"
-    )
-
-
 def block(
     seed: int,
     locale: Locale,
     window: Window,
     ref: dict[str, pd.DataFrame],
     block_no: int,
-    first_id: int,
-    count: int,
+    people: pd.DataFrame,
 ) -> dict[str, pd.DataFrame | pa.Table]:
     """Every patient-dependent table for one block of patients."""
-    return _Block(seed, locale, window, ref, block_no, first_id, count).tables()
+    return _Block(seed, locale, window, ref, block_no, people).tables()
 
 
 class _Block:
-    def __init__(self, seed, locale, window, ref, block_no, first_id, count):
+    def __init__(self, seed, locale, window, ref, block_no, people):
         self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
-        self.no, self.n = block_no, count
-        self.people = people(seed, locale, window, block_no, first_id, count)
+        self.no, self.n = block_no, len(people)
+        self.people = people
         self.ids = self.people["customer_id"].to_numpy()
         start = window.start
         self.n_days = len(window.days)

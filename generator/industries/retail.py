@@ -40,6 +40,7 @@ GROUPS = ("treatment", "control")
 # a receipt number is the customer number followed by five digits: the customer's n-th trip
 RECEIPT_NUMBERS = 100_000
 
+REGION = SPEC["chain"]["region"]  # where the customers live, per locale
 C = Column
 _person = population.person_columns(
     SPEC["population"],
@@ -524,42 +525,24 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------- one block of customers
 
 
-def people(
-    seed: int, locale: Locale, window: Window, block_no: int, first_id: int, count: int
-) -> pd.DataFrame:
-    """The people of one block as the population model draws them (with their truth_ traits)."""
-    return population.customers(
-        SPEC["population"],
-        locale,
-        window,
-        seed,
-        block_no,
-        first_id,
-        count,
-        region=SPEC["chain"]["region"][locale.code],
-        industry="retail",
-    )
-
-
 def block(
     seed: int,
     locale: Locale,
     window: Window,
     ref: dict[str, pd.DataFrame],
     block_no: int,
-    first_id: int,
-    count: int,
+    people: pd.DataFrame,
 ) -> dict[str, pd.DataFrame | pa.Table]:
     """Every customer-dependent table for one block of customers."""
-    return _Block(seed, locale, window, ref, block_no, first_id, count).tables()
+    return _Block(seed, locale, window, ref, block_no, people).tables()
 
 
 class _Block:
-    def __init__(self, seed, locale, window, ref, block_no, first_id, count):
+    def __init__(self, seed, locale, window, ref, block_no, people):
         self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
         self.no = block_no
-        self.people = people(seed, locale, window, block_no, first_id, count)
-        self.n = count
+        self.people = people
+        self.n = len(people)
         self.days = window.days
         self.weights = day_weights(window, locale, SPEC["calendar"])
         self.cum = np.concatenate([[0.0], np.cumsum(self.weights)])
