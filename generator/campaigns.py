@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from generator.schema import Column, Table
 from generator.streams import stream
 
 
@@ -48,4 +49,27 @@ def run(
             "uplift": (p_treated - p_control)[keep],
             "responded": responded[keep],
         }
+    )
+
+
+def truth_table(who: str = "customer", response: str = "responding") -> Table:
+    """The ``campaign_truth`` table every industry with campaigns keeps under ``_truth/``.
+
+    ``who`` names the people contacted and ``response`` what responding means, for the
+    dictionary.
+    """
+    C = Column
+    return Table(
+        "campaign_truth",
+        f"True response probabilities and uplift per eligible {who}",
+        "真实响应与增量",
+        (
+            C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
+            C("customer_id", "int", "Customer", "客户编号", references="customers.customer_id"),
+            C("p_control", "float", f"Probability of {response} without contact", "未触达响应率"),
+            C("p_treated", "float", f"Probability of {response} when contacted", "触达响应率"),
+            C("uplift", "float", "p_treated − p_control", "真实增量"),
+        ),
+        key=("campaign_id", "customer_id"),
+        truth=True,
     )

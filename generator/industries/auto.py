@@ -553,25 +553,7 @@ SCHEMA = Schema(
             key=("vin",),
             truth=True,
         ),
-        Table(
-            "campaign_truth",
-            "True response probabilities and uplift per eligible owner",
-            "真实响应与增量",
-            (
-                _campaign,
-                _customer,
-                C(
-                    "p_control",
-                    "float",
-                    "Probability of responding without contact",
-                    "未触达响应率",
-                ),
-                C("p_treated", "float", "Probability of responding when contacted", "触达响应率"),
-                C("uplift", "float", "p_treated − p_control", "真实增量"),
-            ),
-            key=("campaign_id", "customer_id"),
-            truth=True,
-        ),
+        campaign_engine.truth_table("owner"),
     ),
 )
 

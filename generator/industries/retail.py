@@ -360,25 +360,7 @@ SCHEMA = Schema(
             key=("customer_id", "category"),
             truth=True,
         ),
-        Table(
-            "campaign_truth",
-            "True response probabilities and uplift per eligible customer",
-            "真实响应与增量",
-            (
-                C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
-                C(
-                    "p_control",
-                    "float",
-                    "Probability of responding without contact",
-                    "未触达响应率",
-                ),
-                C("p_treated", "float", "Probability of responding when contacted", "触达响应率"),
-                C("uplift", "float", "p_treated − p_control", "真实增量"),
-            ),
-            key=("campaign_id", "customer_id"),
-            truth=True,
-        ),
+        campaign_engine.truth_table(),
     ),
 )
 
