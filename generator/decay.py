@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from generator import arrays
 from generator.locales import Locale
@@ -109,7 +108,7 @@ def life_events(
     span = (as_of - begins).astype(np.int64) + 1  # days the customer is on file in the window
     years = span / 365.25
     female = (people["gender"] == "F").to_numpy()
-    parts = []
+    parts: list[dict] = []
 
     def occur(expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         who = np.repeat(np.arange(n), rng.poisson(expected))
@@ -118,22 +117,12 @@ def life_events(
 
     home = people["region"].to_numpy(dtype=object)
     who, day = occur(rates["moves_per_year"] * years)
-    geo_rng = stream(seed, "decay.addresses", block)
-    moved = {c: np.empty(len(who), dtype=object) for c in ADDRESS}
-    for region in sorted(set(home[who])):  # a handful of states or provinces
-        mine = np.flatnonzero(home[who] == region)
-        drawn = locale.addresses(geo_rng, len(mine), region=region)
-        for column in ADDRESS:
-            moved[column][mine] = np.asarray(drawn[column], dtype=object)
+    moved = locale.addresses_within(stream(seed, "decay.addresses", block), home[who])
+    moved = {c: np.asarray(moved[c], dtype=object) for c in ADDRESS}
     parts.append(_frame(people, who, day, "moved", **moved))
     who, day = occur(rates["phone_changes_per_year"] * years)
     phone_rng = stream(seed, "decay.phones", block)
-    area = np.empty(len(who), dtype=object)
-    for region in sorted(set(home[who])):
-        mine = np.flatnonzero(home[who] == region)
-        codes = locale.addresses(phone_rng, len(mine), region=region)["area_code"]
-        area[mine] = codes.to_numpy(zero_copy_only=False)
-    area = pa.array(area, type=pa.string())
+    area = locale.addresses_within(phone_rng, home[who])["area_code"]
     phones = locale.phones(phone_rng, area).to_numpy(zero_copy_only=False)
     parts.append(_frame(people, who, day, "new_phone", phone=phones))
     married = np.where(female, rates["marriage_name_changes_per_year"], 0.0)
@@ -157,20 +146,39 @@ def life_events(
     dies = ~np.isnat(stopped) & (rng.random(n) < np.nan_to_num(share))
     who = np.flatnonzero(dies)
     parts.append(_frame(people, who, stopped[who], "died"))
-    events = pd.concat(parts, ignore_index=True)
-    events = events.sort_values(["customer_id", "date", "kind"], kind="stable")
-    events = events.drop_duplicates(["customer_id", "date", "kind"])  # one of each a day
-    return events.reset_index(drop=True)[list(COLUMNS)]
+    return _assemble(people, parts)
 
 
-def _frame(people, who, day, kind, **values) -> pd.DataFrame:
+def _frame(people, who, day, kind, **values) -> dict[str, np.ndarray]:
+    """One kind of event as aligned arrays (customer index, day, kind, new values)."""
+    part = {"who": who, "date": day.astype("datetime64[s]"), "kind": np.full(len(who), kind)}
+    for column in COLUMNS[3:]:
+        part[column] = values.get(column, np.full(len(who), None, dtype=object))
+    return part
+
+
+# events of a customer on the same day come in the kinds' alphabetical order
+_ORDER = {kind: rank for rank, kind in enumerate(sorted(KINDS))}
+
+
+def _assemble(people: pd.DataFrame, parts: list[dict]) -> pd.DataFrame:
+    """All the events, sorted by customer, date and kind, at most one of a kind a day."""
+    joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    rank = (
+        np.vectorize(_ORDER.get, otypes=[np.int64])(joined["kind"])
+        if len(joined["kind"])
+        else joined["kind"]
+    )
+    order = np.lexsort((rank, joined["date"], joined["who"]))
+    key = np.stack([joined["who"][order], joined["date"][order].astype(np.int64), rank[order]])
+    keep = order[np.r_[True, (key[:, 1:] != key[:, :-1]).any(axis=0)]] if len(order) else order
     frame = {
-        "customer_id": people["customer_id"].to_numpy()[who],
-        "date": day.astype("datetime64[s]"),
-        "kind": kind,
+        "customer_id": people["customer_id"].to_numpy()[joined["who"][keep]],
+        "date": joined["date"][keep],
+        "kind": pd.Categorical(joined["kind"][keep], categories=list(KINDS)),
     }
     for column in COLUMNS[3:]:
-        frame[column] = values.get(column, np.full(len(who), None, dtype=object))
+        frame[column] = joined[column][keep]
     return pd.DataFrame(frame)
 
 

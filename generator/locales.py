@@ -86,7 +86,19 @@ class Locale:
         The street address is text, city, region and postcode are categoricals and the
         telephone area code is an Arrow string array (for :meth:`phones`).
         """
-        rows = choose(rng, _weights(self.code, region), n)
+        return self._compose(rng, choose(rng, _weights(self.code, region), n))
+
+    def addresses_within(self, rng: np.random.Generator, regions: np.ndarray):
+        """Like :meth:`addresses`, one for each of ``regions``, inside that state or province."""
+        order, cdf, names = _within(self.code)
+        which = names.get_indexer(regions)
+        if (which < 0).any():
+            raise ValueError(f"unknown region in the {self.code} geography")
+        rows = order[np.searchsorted(cdf, which + rng.random(len(regions)), side="right")]
+        return self._compose(rng, rows)
+
+    def _compose(self, rng: np.random.Generator, rows: np.ndarray):
+        n = len(rows)
         number = _text(rng.integers(1, 9999 if self.code == "en_US" else 300, size=n))
         street = self.streets.draw(rng, n)
         if self.code == "en_US":
@@ -94,12 +106,11 @@ class Locale:
         else:
             district = _column(self.code, "district", rows, arrow=True)
             address = pc.binary_join_element_wise(district, street, number, "号", "")
-        region_column = "state_code" if self.code == "en_US" else "province"
         postcode_column = "zip" if self.code == "en_US" else "postcode"
         return {
             "address": address.to_pandas(),
             "city": _column(self.code, "city", rows),
-            "region": _column(self.code, region_column, rows),
+            "region": _column(self.code, _region_column(self.code), rows),
             "postcode": _column(self.code, postcode_column, rows),
             "area_code": _column(self.code, "area_code", rows, arrow=True),
         }
@@ -150,13 +161,32 @@ def _column(code: str, name: str, rows: np.ndarray, arrow: bool = False):
     return pd.Categorical.from_codes(codes[rows], dtype=dtype)
 
 
+def _region_column(code: str) -> str:
+    return "state_code" if code == "en_US" else "province"
+
+
+@functools.cache
+def _within(code: str) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Geography rows grouped by region, and cumulative weights that run from k to k + 1
+    within the k-th region: one search then draws a row inside any row's own region."""
+    geo = geography.load(code)
+    region = geo[_region_column(code)].to_numpy(dtype=object)
+    names = pd.Index(sorted(set(region)), dtype="str")
+    which = names.get_indexer(region)
+    order = np.lexsort((np.arange(len(region)), which))
+    weight = geo["weight"].to_numpy(float)[order]
+    total = np.bincount(which[order], weights=weight)
+    within = np.cumsum(weight) - np.r_[0, np.cumsum(total)[:-1]][which[order]]
+    return order, which[order] + within / total[which[order]], names
+
+
 @functools.cache
 def _weights(code: str, region: str | None) -> np.ndarray:
     """Cumulative population weights of the geography table's rows (within ``region``)."""
     geo = geography.load(code)
     w = geo["weight"].to_numpy(float)
     if region is not None:
-        inside = (geo["state_code" if code == "en_US" else "province"] == region).to_numpy()
+        inside = (geo[_region_column(code)] == region).to_numpy()
         if not inside.any():
             raise ValueError(f"no region {region!r} in the {code} geography")
         w = np.where(inside, w, 0.0)

@@ -39,7 +39,10 @@ def to_arrow(frame: pd.DataFrame | pa.Table, table: Table) -> pa.Table:
     for column in table.columns:
         values = frame[column.name]
         if column.type in ("date", "timestamp"):
-            values = pd.to_datetime(values).to_numpy("datetime64[s]")
+            if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # the fast way
+                values = values.to_numpy().astype("datetime64[s]", copy=False)
+            else:
+                values = pd.to_datetime(values).to_numpy("datetime64[s]")
             array = pa.array(values, type=pa.timestamp("s"), from_pandas=True)
             arrays.append(array.cast(column.arrow, safe=False))
             continue

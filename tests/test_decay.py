@@ -91,3 +91,17 @@ def test_the_same_block_gives_the_same_events():
     one = decay.life_events(decay.rates("en_US"), locale, WINDOW, 5, 2, p)
     two = decay.life_events(decay.rates("en_US"), locale, WINDOW, 5, 2, p)
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_people_move_within_their_state_or_province(block):
+    _, people, events = block
+    moves = events[events["kind"] == "moved"].merge(people, on="customer_id", suffixes=("", "_was"))
+    assert (moves["region"] == moves["region_was"].astype(str)).all()
+
+
+def test_addresses_within_keep_each_row_in_its_region():
+    import numpy as np
+
+    for code, regions in [("en_US", ["CA", "WI", "TX", "WI"]), ("zh_CN", ["浙江省", "广东省"])]:
+        drawn = locales.get(code).addresses_within(np.random.default_rng(0), np.array(regions * 50))
+        assert list(drawn["region"].astype(str)) == regions * 50
