@@ -331,8 +331,10 @@ def _damage(kind, role, option, value, records, row, fields, pick, code):
         return _SKIP
     text = str(value)
     if kind == "typo":
-        if len(text) < 2:
-            return _SKIP
+        if len(text) < 2:  # one character (a Chinese name often has one): another in its place
+            letters = _letters(code)
+            swap = letters[pick % len(letters)]
+            return swap if swap != text else letters[(pick + 1) % len(letters)]
         i = pick % (len(text) - 1)
         if pick % 3 == 0:  # two letters swapped
             return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
@@ -356,7 +358,9 @@ def _damage(kind, role, option, value, records, row, fields, pick, code):
             family = next(c for c, r, _ in fields if r == "family_name")
             return records.at[row, family]
         parts = text.replace(",", "").split(" ")
-        return _SKIP if len(parts) < 2 else " ".join(parts[::-1])
+        if len(parts) < 2:  # a Chinese name without a space: the given name put first
+            return text[1:] + text[0] if len(text) > 1 else _SKIP
+        return " ".join(parts[::-1])
     if kind == "missing":
         return None
     if kind == "invalid":
@@ -372,6 +376,17 @@ def _damage(kind, role, option, value, records, row, fields, pick, code):
         true = next(k for k, v in GENDER_CODES[option or "MF"].items() if v == text)
         return scheme[true]
     raise ValueError(kind)
+
+
+@functools.cache
+def _letters(code: str) -> str:
+    """Characters a typing error can put in: letters, or the characters of Chinese names."""
+    if code == "en_US":
+        return "abcdefghijklmnopqrstuvwxyz"
+    from faker.providers.person.zh_CN import Provider
+
+    names = list(Provider.first_names_male) + list(Provider.first_names_female)
+    return "".join(sorted({ch for name in names for ch in name}))
 
 
 def _impossible_date(text: str, form: str) -> str:
