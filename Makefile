@@ -36,9 +36,9 @@ $(INSTALLED): pyproject.toml constraints.txt config/jupyterlab-overrides.json
 	@cp config/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
 
+# the four databases; retail and auto also with their source systems' extracts, with errors
 $(DATASETS_BUILT): $(INSTALLED) $(GENERATOR_SOURCES)
 	$(BIN)/python -m generator build all --out datasets --quiet
-	# retail and auto also come with their source systems' extracts, with errors (lesson 02)
 	$(BIN)/python -m generator build retail auto --sources --dirty 0.05 --out datasets --quiet
 	$(BIN)/python -m generator export datasets/*/
 	@touch $@

@@ -26,6 +26,12 @@ import pyarrow.parquet as pq
 
 from generator.schema import Schema, Table
 
+
+def sources_local(value, locale: str):
+    """A spec value that may differ by locale ({"en_US": ..., "zh_CN": ...})."""
+    return value.get(locale) if isinstance(value, dict) else value
+
+
 DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "datasets"
 
 
@@ -114,6 +120,36 @@ class Dataset(Mapping):
         if not table.truth:
             raise KeyError(f"{name} is not a truth table")
         return self._frame(table)
+
+    # -- the source systems' extracts (built with --sources)
+    @property
+    def systems(self) -> list[dict]:
+        """The source systems whose extracts this build holds (empty without --sources)."""
+        if not self.manifest["parameters"].get("sources"):
+            return []
+        from generator.builder import industry
+
+        return list(industry(self.industry).SPEC["systems"])
+
+    def source(self, name: str) -> pd.DataFrame:
+        """One system's extract as its file holds it: every value text, missing ones None.
+
+        The file is read in the system's own format and encoding (students meet those in
+        ``sources/`` themselves; this is the shortcut).
+        """
+        systems = {s["name"]: s for s in self.systems}
+        if name not in systems:
+            known = ", ".join(systems) or "none: build with --sources"
+            raise KeyError(f"no source system {name!r} (known: {known})")
+        system, locale = systems[name], self.manifest["parameters"]["locale"]
+        encoding = sources_local(system.get("encoding", "utf-8"), locale) or "utf-8"
+        path = self.folder / "sources" / f"{name}.{system['format']}"
+        if system["format"] == "csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            return frame.replace("", None)
+        with open(path, encoding=encoding) as file:
+            rows = [json.loads(line) for line in file]
+        return pd.DataFrame(rows).astype(object).where(lambda f: f.notna(), None)
 
     def _frame(self, table: Table) -> pd.DataFrame:
         if table.name not in self._cache:

@@ -30,8 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from nicknames import NickNamer
-from pypinyin import lazy_pinyin
 
 from generator import decay
 from generator.locales import Locale
@@ -266,11 +264,15 @@ def _full_name(given, family, order: str, code: str, romanised: bool) -> np.ndar
 @functools.cache
 def _pinyin(text: str) -> str:
     """A Chinese name in pinyin, as a romanising system writes it: 小明 -> Xiaoming."""
+    from pypinyin import lazy_pinyin  # its dictionaries are big: loaded only when needed
+
     return "".join(lazy_pinyin(text)).capitalize()
 
 
 @functools.cache
-def _nicknames() -> NickNamer:
+def _nicknames():
+    from nicknames import NickNamer  # loaded only when needed
+
     return NickNamer()
 
 

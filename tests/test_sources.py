@@ -277,3 +277,13 @@ def test_sources_are_the_same_whatever_the_shards(tmp_path):
         }
     assert files[1] == files[3]
     assert any(k.startswith("retail/sources/") for k in files[1])
+
+
+def test_the_dataset_reads_each_extract_in_its_own_format(dirty):
+    for name in systems(dirty):
+        got, want = dirty.source(name), records(dirty, name)
+        assert list(got.columns) == list(want.columns)
+        assert got.isna().equals(want.isna())
+        assert got.fillna("").astype(str).equals(want.fillna("").astype(str))
+    with pytest.raises(KeyError, match="no source system"):
+        dirty.source("fax_machine")
