@@ -175,6 +175,11 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
             writer.write(tables)
             for system in systems:
                 extracts.write(system["name"], tables[f"sources/{system['name']}"])
+        if systems and module.SPEC.get("postcode_list"):
+            locale = locales.get(params.locale)
+            region = module.REGION and module.REGION[params.locale]
+            bought = sources.postcode_list(locale, params.seed, region)
+            bought.to_csv(folder / "sources" / "postcode_demographics.csv", index=False)
     finally:
         writer.close()
         if extracts:
@@ -183,7 +188,7 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
     dictionary += "\n" + _locale_note(params.locale)
     dictionary += _decay_note(params.locale)
     if systems:
-        dictionary += _sources_note(systems, params)
+        dictionary += _sources_note(systems, params, bool(module.SPEC.get("postcode_list")))
     (folder / "DATA_DICTIONARY.md").write_text(dictionary, encoding="utf-8")
     manifest = {
         "generator": __version__,
@@ -229,7 +234,7 @@ def _decay_note(locale: str) -> str:
     return "\n".join(lines + [f"- {line}" for line in decay.sources(locale)]) + "\n"
 
 
-def _sources_note(systems: list[dict], params: Params) -> str:
+def _sources_note(systems: list[dict], params: Params, bought: bool) -> str:
     lines = ["", "## Source-system extracts (`sources/`)", ""]
     lines += [
         "The same customers as the company's systems record them, each extracted on its own "
@@ -247,6 +252,14 @@ def _sources_note(systems: list[dict], params: Params) -> str:
             f"{encoding} | {s['coverage']:.0%} | {s['extract_days_before']} days before the "
             "as-of date |"
         )
+    if bought:
+        figures = sources.POSTCODE_FIGURES[params.locale]
+        lines += [
+            "",
+            "`sources/postcode_demographics.csv` is a list bought from a data vendor: households, "
+            "income, families with children and median age per postcode, to extend the "
+            f"customer records. Centred on {figures['source']}.",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -287,3 +287,13 @@ def test_the_dataset_reads_each_extract_in_its_own_format(dirty):
         assert got.fillna("").astype(str).equals(want.fillna("").astype(str))
     with pytest.raises(KeyError, match="no source system"):
         dirty.source("fax_machine")
+
+
+def test_the_bought_postcode_list_covers_every_customer(clean):
+    if not industry(clean.industry).SPEC.get("postcode_list"):
+        pytest.skip("this company bought no postcode list")
+    path = clean.folder / "sources" / "postcode_demographics.csv"
+    bought = pd.read_csv(path, dtype={"postcode": str})
+    assert bought["postcode"].is_unique
+    assert clean["customers"]["postcode"].isin(bought["postcode"]).all()
+    assert bought["households"].gt(0).all() and bought["median_age"].between(15, 70).all()
