@@ -40,8 +40,8 @@ def industry(name: str):
 
     It has ``SPEC`` (its rates, from its JSON file), ``SCHEMA``, ``reference(seed, locale,
     window, customers)`` returning the tables that do not depend on customer blocks, and
-    ``block(seed, locale, window, ref, block_no, people)`` returning every table's rows for one
-    block of people (drawn by :func:`generator.population.customers` in ``REGION[locale]``,
+    ``BLOCK``, a :class:`generator.blocks.Block` whose ``tables()`` gives every table's rows for
+    one block of people (drawn by :func:`generator.population.customers` in ``REGION[locale]``,
     the state or province the company serves, or nationwide where ``REGION`` is None).
     """
     if name not in INDUSTRIES:
@@ -95,7 +95,7 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
         module.REGION and module.REGION[params.locale],
         industry=name,
     )
-    tables = module.block(params.seed, locale, window, ref, block_no, people)
+    tables = module.BLOCK(params.seed, locale, window, ref, block_no, people).tables()
     events = decay.life_events(
         decay.rates(params.locale), locale, window, params.seed, block_no, people
     )

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from generator import INDUSTRIES
+from generator.blocks import Block
 from generator.builder import industry
 
 SPECS = {name: industry(name).SPEC for name in INDUSTRIES}
@@ -90,5 +91,6 @@ def test_every_industry_module_keeps_the_contract(name):
     people = module.SCHEMA.table(module.PEOPLE)
     assert "registered_on" in {c.name for c in people.columns}
     assert module.EVENTS and all(not module.SCHEMA.table(t).truth for t in module.EVENTS)
-    assert callable(module.reference) and callable(module.block)
+    assert callable(module.reference) and issubclass(module.BLOCK, Block)
+    assert module.BLOCK.industry == name
     assert module.REGION is None or set(module.REGION) == {"en_US", "zh_CN"}

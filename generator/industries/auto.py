@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from generator import arrays, population
 from generator import campaigns as campaign_engine
+from generator.blocks import Block
 from generator.locales import Locale
 from generator.population import Window
 from generator.schema import Column, Schema, Table
@@ -661,24 +662,12 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
 # ---------------------------------------------------------------- one block of customers
 
 
-def block(
-    seed: int,
-    locale: Locale,
-    window: Window,
-    ref: dict[str, pd.DataFrame],
-    block_no: int,
-    people: pd.DataFrame,
-) -> dict[str, pd.DataFrame | pa.Table]:
-    """Every customer-dependent table for one block of customers."""
-    return _Block(seed, locale, window, ref, block_no, people).tables()
+class AutoBlock(Block):
+    industry = "auto"
 
-
-class _Block:
-    def __init__(self, seed, locale, window, ref, block_no, people):
-        self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
-        self.no, self.n = block_no, len(people)
-        self.people = people
-        self.ids = self.people["customer_id"].to_numpy()
+    def __init__(self, *args):
+        super().__init__(*args)
+        window, locale, ref = self.window, self.locale, self.ref
         start = window.start
         self.end = (window.as_of - start).days  # the as-of date's day number
         self.reg = (self.people["registered_on"] - start).dt.days.to_numpy()
@@ -690,9 +679,6 @@ class _Block:
         self.dealer_ids = ref["dealers"]["dealer_id"].to_numpy()
         self.campaigns = list(ref["campaigns"].itertuples(index=False))
         self._latent()
-
-    def rng(self, purpose: str) -> np.random.Generator:
-        return stream(self.seed, f"auto.{purpose}", self.no)
 
     def _latent(self):
         rng, p = self.rng("latent"), self.people
@@ -1273,3 +1259,6 @@ class _Block:
             .sort_values("vin", kind="stable")
             .reset_index(drop=True)
         )
+
+
+BLOCK = AutoBlock  # makes every customer-dependent table of one block

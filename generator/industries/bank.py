@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from generator import arrays, population
 from generator import campaigns as campaign_engine
+from generator.blocks import Block
 from generator.locales import Locale
 from generator.population import Window
 from generator.schema import Column, Schema, Table
@@ -457,24 +458,13 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
 # ---------------------------------------------------------------- one block of customers
 
 
-def block(
-    seed: int,
-    locale: Locale,
-    window: Window,
-    ref: dict[str, pd.DataFrame],
-    block_no: int,
-    people: pd.DataFrame,
-) -> dict[str, pd.DataFrame | pa.Table]:
-    """Every customer-dependent table for one block of customers."""
-    return _Block(seed, locale, window, ref, block_no, people).tables()
+class BankBlock(Block):
+    industry = "bank"
 
-
-class _Block:
-    def __init__(self, seed, locale, window, ref, block_no, people):
-        self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
-        self.no, self.n = block_no, len(people)
-        self.people = p = people
-        self.ids = p["customer_id"].to_numpy()
+    def __init__(self, *args):
+        super().__init__(*args)
+        window, locale, ref = self.window, self.locale, self.ref
+        p = self.people
         self.days = len(window.days)
         start = np.datetime64(window.start.date(), "D")
         self.start = start
@@ -506,9 +496,6 @@ class _Block:
         local = np.array([by_city.get(c, -1) for c in p["city"]])
         rng = self.rng("branch")
         self.home = np.where(local >= 0, local, rng.integers(0, len(branches), self.n))
-
-    def rng(self, purpose: str) -> np.random.Generator:
-        return stream(self.seed, f"bank.{purpose}", self.no)
 
     # -- which products each customer holds, and when opened and closed
     def _propensity(self, name: str) -> np.ndarray:
@@ -1056,3 +1043,6 @@ class _Block:
                 }
             )
         }
+
+
+BLOCK = BankBlock  # makes every customer-dependent table of one block

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from generator import arrays, population
+from generator.blocks import Block
 from generator.calendar import day_weights
 from generator.locales import Locale
 from generator.population import Window
@@ -646,33 +647,18 @@ def _detailing(seed, locale, window, doctors, truth, products) -> pd.DataFrame:
 # ---------------------------------------------------------------- one block of patients
 
 
-def block(
-    seed: int,
-    locale: Locale,
-    window: Window,
-    ref: dict[str, pd.DataFrame],
-    block_no: int,
-    people: pd.DataFrame,
-) -> dict[str, pd.DataFrame | pa.Table]:
-    """Every patient-dependent table for one block of patients."""
-    return _Block(seed, locale, window, ref, block_no, people).tables()
+class PharmaBlock(Block):
+    industry = "pharma"
 
-
-class _Block:
-    def __init__(self, seed, locale, window, ref, block_no, people):
-        self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
-        self.no, self.n = block_no, len(people)
-        self.people = people
-        self.ids = self.people["customer_id"].to_numpy()
+    def __init__(self, *args):
+        super().__init__(*args)
+        window = self.window
         start = window.start
         self.n_days = len(window.days)
         self.registered = (self.people["registered_on"] - start).dt.days.to_numpy()
         stopped = self.people["truth_stopped_on"]
         stop = (stopped - start).dt.days.to_numpy(dtype=float, na_value=np.inf)
         self.stop = np.minimum(stop, self.n_days)  # first day with no fill (as-of + 1 at most)
-
-    def rng(self, purpose: str) -> np.random.Generator:
-        return stream(self.seed, f"pharma.{purpose}", self.no)
 
     def _doctor_and_product(self) -> tuple[np.ndarray, np.ndarray]:
         """A doctor in the patient's own sales region (heavy-tailed weights), then a product."""
@@ -874,3 +860,6 @@ class _Block:
             "patient_truth": patient_truth,
             "programme_truth": programme_truth,
         }
+
+
+BLOCK = PharmaBlock  # makes every customer-dependent table of one block

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from generator import arrays, population
 from generator import campaigns as campaign_engine
+from generator.blocks import Block
 from generator.calendar import day_weights
 from generator.locales import Locale
 from generator.population import Window
@@ -507,24 +508,12 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------- one block of customers
 
 
-def block(
-    seed: int,
-    locale: Locale,
-    window: Window,
-    ref: dict[str, pd.DataFrame],
-    block_no: int,
-    people: pd.DataFrame,
-) -> dict[str, pd.DataFrame | pa.Table]:
-    """Every customer-dependent table for one block of customers."""
-    return _Block(seed, locale, window, ref, block_no, people).tables()
+class RetailBlock(Block):
+    industry = "retail"
 
-
-class _Block:
-    def __init__(self, seed, locale, window, ref, block_no, people):
-        self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
-        self.no = block_no
-        self.people = people
-        self.n = len(people)
+    def __init__(self, *args):
+        super().__init__(*args)
+        window, locale, ref = self.window, self.locale, self.ref
         self.days = window.days
         self.weights = day_weights(window, locale, SPEC["calendar"])
         self.cum = np.concatenate([[0.0], np.cumsum(self.weights)])
@@ -545,9 +534,6 @@ class _Block:
         own = pain["store_brand"].to_numpy()
         self.pain_products = pain["product_id"].to_numpy()[own], pain["product_id"].to_numpy()[~own]
         self._latent()
-
-    def rng(self, purpose: str) -> np.random.Generator:
-        return stream(self.seed, f"retail.{purpose}", self.no)
 
     # -- latent retail traits
     def _latent(self):
@@ -992,3 +978,6 @@ class _Block:
         )
         cycles = cycles.sort_values(["customer_id", "category"]).reset_index(drop=True)
         return {"customer_truth": customer_truth, "purchase_cycles": cycles}
+
+
+BLOCK = RetailBlock  # makes every customer-dependent table of one block
