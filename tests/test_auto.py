@@ -12,7 +12,7 @@ import pytest
 import generator
 from generator.industries.auto import SPEC
 
-from conftest import ROOT
+from conftest import ROOT, assert_database_intact
 
 BUILDS = {
     "default": None,
@@ -54,11 +54,7 @@ def first_leads(data):
 
 
 def test_sqlite_keys_and_constraints_hold(data):
-    with data.connect() as db:
-        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-        counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in data}
-    assert counts == {t: data.manifest["rows"][t] for t in data}
+    assert_database_intact(data)
 
 
 def test_the_database_refuses_a_bad_row(data, tmp_path):
