@@ -100,9 +100,9 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
         decay.rates(params.locale), locale, window, params.seed, block_no, people
     )
     tables["life_events"] = events
-    if params.sources:
+    if params.sources and module.SPEC.get("systems"):
         records, corruptions = [], []
-        for system in module.SPEC["systems"]:
+        for system in module.SPEC.get("systems", []):
             extract, truth, errors = sources.extract(
                 system, locale, window, params.seed, block_no, people, events, params.dirty
             )
@@ -167,10 +167,17 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
     module = industry(name)
     whole = schema(name, params.sources)
     writer = DatasetWriter(folder, whole, params.formats)
-    systems = module.SPEC["systems"] if params.sources else []
-    extracts = sources.SourceFiles(folder / "sources", systems, params.locale) if systems else None
+    systems = module.SPEC.get("systems", []) if params.sources else []
+    listed = module.SPEC.get("reference_systems", []) if params.sources else []
+    extracts = (
+        sources.SourceFiles(folder / "sources", systems + listed, params.locale)
+        if systems or listed
+        else None
+    )
     try:
         writer.write(reference_tables(name, params))
+        if params.sources:
+            writer.write(_reference_sources(name, params, extracts))
         for tables in _all_blocks(name, params, progress):
             writer.write(tables)
             for system in systems:
@@ -187,8 +194,9 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
     dictionary = whole.dictionary(writer.rows)
     dictionary += "\n" + _locale_note(params.locale)
     dictionary += _decay_note(params.locale)
-    if systems:
-        dictionary += _sources_note(systems, params, bool(module.SPEC.get("postcode_list")))
+    if systems or listed:
+        bought = bool(module.SPEC.get("postcode_list"))
+        dictionary += _sources_note(systems + listed, params, bought)
     (folder / "DATA_DICTIONARY.md").write_text(dictionary, encoding="utf-8")
     manifest = {
         "generator": __version__,
@@ -222,6 +230,29 @@ def _locale_note(locale: str) -> str:
         f"ZIP, postcode, area code) for {locale}, weighted by population; see the generator's "
         "`generator/data/README.md` for its sources.\n"
     )
+
+
+def _reference_sources(name: str, params: Params, extracts) -> dict[str, pd.DataFrame]:
+    """The systems' lists of reference tables (doctors, hospitals...), written at once."""
+    module = industry(name)
+    listed = module.SPEC.get("reference_systems", [])
+    if not listed:
+        return {}
+    locale = locales.get(params.locale)
+    window = Window(params.as_of_date, params.years)
+    tables = module.source_lists(reference_tables(name, params), locale)
+    records, errors = [], []
+    for system in listed:
+        found, truth, corrupted = sources.reference_extract(
+            system, locale, window, params.seed, tables[system["table"]], params.dirty
+        )
+        extracts.write(system["name"], found)
+        records.append(truth)
+        errors.append(corrupted)
+    return {
+        "source_records": pd.concat(records, ignore_index=True),
+        "corruptions": pd.concat(errors, ignore_index=True),
+    }
 
 
 def _decay_note(locale: str) -> str:

@@ -129,7 +129,8 @@ class Dataset(Mapping):
             return []
         from generator.builder import industry
 
-        return list(industry(self.industry).SPEC["systems"])
+        spec = industry(self.industry).SPEC
+        return spec.get("systems", []) + spec.get("reference_systems", [])
 
     def source(self, name: str) -> pd.DataFrame:
         """One system's extract as its file holds it: every value text, missing ones None.

@@ -56,7 +56,7 @@ ROLES = (
 # the kinds of error, and the roles of the fields each can hit
 DIRT = {
     "duplicate": (),
-    "typo": ("given_name", "family_name", "full_name", "address", "email"),
+    "typo": ("given_name", "family_name", "full_name", "address", "email", "organisation"),
     "nickname": ("given_name", "full_name"),
     "pinyin": ("given_name", "family_name", "full_name"),
     "swapped": ("given_name", "full_name"),
@@ -81,7 +81,7 @@ TABLES = (
         (
             C("system", "str", "Source system", "源系统"),
             C("record_key", "str", "The record's key in its system", "记录编号"),
-            C("customer_id", "int", "The true customer", "真实客户"),
+            C("customer_id", "int", "The true customer (or doctor, hospital...)", "真实客户"),
             C("extracted_on", "date", "The system's extract date", "抽取日期"),
             C(
                 "duplicate_of",
@@ -121,18 +121,23 @@ def extract(
     seed: int,
     block: int,
     people: pd.DataFrame,
-    events: pd.DataFrame,
+    events: pd.DataFrame | None,
     dirty: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """One system's records of one block of customers: (records, source_records, corruptions).
 
-    Records are text, as the system would export them (missing values are None).
+    Records are text, as the system would export them (missing values are None). ``people``
+    may also be a list the system keeps of something else (doctors, hospitals: see
+    :func:`reference_extract`), with ``events`` None: nothing about them changes.
     """
     name, code = system["name"], locale.code
     rng = stream(seed, f"sources.{name}", block)
     extracted = window.as_of - pd.Timedelta(days=system["extract_days_before"])
-    state = decay.state_at(people, events, extracted)
-    on_file = (people["registered_on"] <= extracted).to_numpy()
+    if events is None:
+        state, on_file = people, np.ones(len(people), bool)
+    else:
+        state = decay.state_at(people, events, extracted)
+        on_file = (people["registered_on"] <= extracted).to_numpy()
     known = np.flatnonzero(on_file & (rng.random(len(people)) < system["coverage"]))
     # duplicates: a second record made from what the customer told the company when they joined
     copies = np.flatnonzero(rng.random(len(known)) < dirty) if dirty else np.zeros(0, int)
@@ -173,6 +178,14 @@ def extract(
         truth,
         corruptions.sort_values(["record_key", "field", "kind"]).reset_index(drop=True),
     )
+
+
+def reference_extract(
+    system: dict, locale: Locale, window: Window, seed: int, table: pd.DataFrame, dirty: float
+):
+    """A system's list of a reference table (e.g. the reps' list of doctors, a vendor's list of
+    hospitals). ``table`` has the true id as ``customer_id`` and a column per field role."""
+    return extract(system, locale, window, seed, 0, table, None, dirty)
 
 
 def _fields(system: dict) -> list:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import generator
+import generator.locales
 from generator import decay, sources
 from generator.builder import industry
 from generator.streams import BLOCK_SIZE
@@ -21,7 +22,7 @@ SIZE = dict(customers=BLOCK_SIZE + 1500)
 
 
 def systems(data) -> dict[str, dict]:
-    return {s["name"]: s for s in industry(data.industry).SPEC["systems"]}
+    return {s["name"]: s for s in data.systems}
 
 
 def build(tmp_path_factory, name, code, **options):
@@ -297,3 +298,54 @@ def test_the_bought_postcode_list_covers_every_customer(clean):
     assert bought["postcode"].is_unique
     assert clean["customers"]["postcode"].isin(bought["postcode"]).all()
     assert bought["households"].gt(0).all() and bought["median_age"].between(15, 70).all()
+
+
+# ---------------------------------------------------------------- lists of reference tables
+
+LISTED = [n for n in generator.INDUSTRIES if "reference_systems" in industry(n).SPEC]
+
+
+@pytest.fixture(scope="module", params=[(n, c) for n in LISTED for c in ("en_US", "zh_CN")])
+def lists(request, tmp_path_factory):
+    name, code = request.param
+    clean = build(tmp_path_factory, name, code)
+    dirty = build(tmp_path_factory, name, code, dirty=0.2)
+    return clean, dirty
+
+
+def test_clean_lists_reconcile_with_the_reference_tables(lists):
+    clean, _ = lists
+    module = industry(clean.industry)
+    code = clean.manifest["parameters"]["locale"]
+    tables = module.source_lists({t: clean[t] for t in clean}, generator.locales.get(code))
+    truth = clean.truth("source_records")
+    for system in module.SPEC["reference_systems"]:
+        name = system["name"]
+        found = clean.source(name)
+        key = columns(clean, name)[0][0]
+        mine = truth[truth["system"] == name]
+        joined = found.merge(mine, left_on=key, right_on="record_key", validate="1:1")
+        assert len(joined) == len(found) == len(mine)
+        state = tables[system["table"]].set_index("customer_id").loc[joined["customer_id"]]
+        state = state.reset_index()
+        for column, role, option in columns(clean, name)[1:]:
+            got = normalise(role, option, joined[column], code, False)
+            if role in ("given_name", "family_name", "full_name"):
+                want = truth_value(role, option, state, code, False)
+            elif role == "gender":
+                want = state["gender"]
+            else:
+                want = state[role].astype(str)
+            assert list(got.astype(str)) == list(want.astype(str)), (name, column)
+
+
+def test_dirty_lists_are_accounted_for(lists):
+    _, dirty = lists
+    truth = dirty.truth("source_records")
+    for system in industry(dirty.industry).SPEC["reference_systems"]:
+        key = columns(dirty, system["name"])[0][0]
+        keys = truth.loc[truth["system"] == system["name"], "record_key"]
+        assert sorted(dirty.source(system["name"])[key]) == sorted(keys)
+    errors = dirty.truth("corruptions")
+    assert len(errors) > 0 and truth["duplicate_of"].notna().any()
+    assert set(errors["record_key"]) <= set(truth["record_key"])

@@ -862,4 +862,35 @@ class PharmaBlock(Block):
         }
 
 
+def source_lists(ref: dict[str, pd.DataFrame], locale: Locale) -> dict[str, pd.DataFrame]:
+    """The reference tables as the company's source systems list them (one column per field
+    role, the true id as ``customer_id``): doctors with their hospital's name, hospitals."""
+    hospitals = ref["hospitals"]
+    name = dict(zip(hospitals["hospital_id"], hospitals["name"], strict=True))
+    doctors = ref["doctors"]
+    return {
+        "doctors": pd.DataFrame(
+            {
+                "customer_id": doctors["doctor_id"].to_numpy(),
+                "given_name": doctors["given_name"].to_numpy(dtype=object),
+                "family_name": doctors["family_name"].to_numpy(dtype=object),
+                "gender": doctors["gender"].to_numpy(dtype=object),
+                "organisation": doctors["hospital_id"].map(name).to_numpy(dtype=object),
+                "specialty": doctors["specialty"].to_numpy(dtype=object),
+                "title": doctors["title"].to_numpy(dtype=object),
+            }
+        ),
+        "hospitals": pd.DataFrame(
+            {
+                "customer_id": hospitals["hospital_id"].to_numpy(),
+                "organisation": hospitals["name"].to_numpy(dtype=object),
+                "tier": hospitals["tier"].to_numpy(dtype=object),
+                "city": hospitals["city"].to_numpy(dtype=object),
+                "region": hospitals["region"].to_numpy(dtype=object),
+                "beds": hospitals["beds"].astype(str).to_numpy(dtype=object),
+            }
+        ),
+    }
+
+
 BLOCK = PharmaBlock  # makes every customer-dependent table of one block
