@@ -1,3 +1,4 @@
+import shutil
 import sys
 from pathlib import Path
 
@@ -22,3 +23,25 @@ def assert_database_intact(data) -> None:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in data}
     assert counts == {t: data.manifest["rows"][t] for t in data}
+
+
+def industry_build(industry: str, name: str, options: dict | None, tmp_path_factory):
+    """The committed default dataset (``options`` None) or a fresh build with ``options``.
+
+    The committed dataset is CSV only: when its SQLite file has not been exported yet (``make
+    datasets`` does it), a copy is exported into a temporary folder.
+    """
+    import generator
+    from generator.builder import export
+
+    if options is None:
+        dataset = generator.load(industry, ROOT / "datasets")
+        if dataset.sqlite_path.exists():
+            return dataset
+        copy = tmp_path_factory.mktemp("default") / industry
+        shutil.copytree(dataset.folder, copy)
+        export(copy, ("sqlite",))
+        return generator.load(industry, copy.parent)
+    out = tmp_path_factory.mktemp(name)
+    generator.build([industry], out, formats=("csv.gz", "sqlite"), **options)
+    return generator.load(industry, out)

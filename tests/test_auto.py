@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import generator
 from generator.industries.auto import SPEC
 
-from conftest import ROOT, assert_database_intact
+from conftest import assert_database_intact, industry_build
 
 BUILDS = {
     "default": None,
@@ -31,12 +30,7 @@ VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
 
 @pytest.fixture(scope="module", params=list(BUILDS))
 def data(request, tmp_path_factory):
-    options = BUILDS[request.param]
-    if options is None:
-        return generator.load("auto", ROOT / "datasets")
-    out = tmp_path_factory.mktemp(request.param)
-    generator.build(["auto"], out, formats=("csv.gz", "sqlite"), **options)
-    return generator.load("auto", out)
+    return industry_build("auto", request.param, BUILDS[request.param], tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

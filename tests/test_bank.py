@@ -9,9 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import generator
-
-from conftest import ROOT, assert_database_intact
+from conftest import assert_database_intact, industry_build
 
 BUILDS = {
     "default": None,
@@ -22,12 +20,7 @@ BUILDS = {
 
 @pytest.fixture(scope="module", params=list(BUILDS))
 def data(request, tmp_path_factory):
-    options = BUILDS[request.param]
-    if options is None:
-        return generator.load("bank", ROOT / "datasets")
-    out = tmp_path_factory.mktemp(request.param)
-    generator.build(["bank"], out, formats=("csv.gz", "sqlite"), **options)
-    return generator.load("bank", out)
+    return industry_build("bank", request.param, BUILDS[request.param], tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

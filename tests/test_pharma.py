@@ -9,11 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import generator
-from generator.builder import export
 from generator.industries.pharma import SPEC
 
-from conftest import ROOT, assert_database_intact
+from conftest import assert_database_intact, industry_build
 
 BUILDS = {
     "default": None,
@@ -25,23 +23,7 @@ FOLLOW_UP = SPEC["programme"]["follow_up_days"]
 
 @pytest.fixture(scope="module", params=list(BUILDS))
 def data(request, tmp_path_factory):
-    options = BUILDS[request.param]
-    if options is None:
-        dataset = generator.load("pharma", ROOT / "datasets")
-        if not dataset.sqlite_path.exists():  # the committed build is CSV only
-            copy = tmp_path_factory.mktemp("default") / "pharma"
-            copy.mkdir()
-            for path in dataset.folder.rglob("*"):
-                if path.is_file():
-                    target = copy / path.relative_to(dataset.folder)
-                    target.parent.mkdir(exist_ok=True)
-                    target.write_bytes(path.read_bytes())
-            export(copy, ("sqlite",))
-            dataset = generator.load("pharma", copy.parent)
-        return dataset
-    out = tmp_path_factory.mktemp(request.param)
-    generator.build(["pharma"], out, formats=("csv.gz", "sqlite"), **options)
-    return generator.load("pharma", out)
+    return industry_build("pharma", request.param, BUILDS[request.param], tmp_path_factory)
 
 
 def covered(refills: pd.DataFrame, start: pd.Series, days: int) -> pd.Series:

@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import generator
 from generator.industries.retail import SPEC
 
-from conftest import ROOT, assert_database_intact
+from conftest import assert_database_intact, industry_build
 
 BUILDS = {
     "default": None,
@@ -23,12 +22,7 @@ BUILDS = {
 
 @pytest.fixture(scope="module", params=list(BUILDS))
 def data(request, tmp_path_factory):
-    options = BUILDS[request.param]
-    if options is None:
-        return generator.load("retail", ROOT / "datasets")
-    out = tmp_path_factory.mktemp(request.param)
-    generator.build(["retail"], out, formats=("csv.gz", "sqlite"), **options)
-    return generator.load("retail", out)
+    return industry_build("retail", request.param, BUILDS[request.param], tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
