@@ -40,6 +40,8 @@ from generator.streams import stream
 C = Column
 ROLES = (
     "key",
+    "age",
+    "income_band",
     "given_name",
     "family_name",
     "full_name",
@@ -69,6 +71,12 @@ GENDER_CODES = {
     "digit": {"M": "1", "F": "2"},
     "word": {"M": "male", "F": "female"},
     "word_zh": {"M": "男", "F": "女"},
+}
+# the same income bands, written the ways different systems do
+INCOME_CODES = {
+    "digit": {"low": "1", "middle": "2", "high": "3"},
+    "letter": {"low": "L", "middle": "M", "high": "H"},
+    "zh": {"low": "低", "middle": "中", "high": "高"},
 }
 MAX_DUPLICATES = 9  # copies of one customer in one system (keys stay unique below this)
 KEY_SPACE = 10**7  # customer numbers below this keep their keys unique
@@ -153,6 +161,9 @@ def extract(
         if role == "key":
             records[column] = keys
             continue
+        if role == "age":  # years on the extract date, not a birth date
+            records[column] = _age(_values(people, "birth_date", rows), extracted)
+            continue
         now = _values(state, role, rows)
         then = _values(people, role, rows)
         values = np.where(current, now, then)
@@ -222,6 +233,8 @@ def _format(role, option, values, people, state, rows, current, code, romanised)
         return _dates(values, option or "%Y-%m-%d")
     if role == "phone":
         return _phone(values, option, code)
+    if role == "income_band" and option:
+        return values.map(INCOME_CODES[option]).to_numpy(dtype=object)
     if role in ("given_name", "family_name", "full_name"):
         given = values if role != "family_name" else None
         family = pd.Series(
@@ -238,6 +251,16 @@ def _format(role, option, values, people, state, rows, current, code, romanised)
             return family.to_numpy(dtype=object)
         return _full_name(given, family, option or "given_first", code, romanised)
     return values.to_numpy(dtype=object)
+
+
+def _age(born: np.ndarray, on: pd.Timestamp) -> np.ndarray:
+    """Completed years of age on a date, as text."""
+    born = pd.to_datetime(pd.Series(born))
+    before_birthday = (born.dt.month > on.month) | (
+        (born.dt.month == on.month) & (born.dt.day > on.day)
+    )
+    years = on.year - born.dt.year - before_birthday.astype(int)
+    return years.astype(str).to_numpy(dtype=object)
 
 
 def _dates(values: pd.Series, form: str) -> np.ndarray:

@@ -76,6 +76,8 @@ def normalise(role, option, values: pd.Series, code: str, romanised: bool) -> pd
         return values.map(back)
     if role in ("birth_date", "registered_on"):
         return pd.to_datetime(values, format=option or "%Y-%m-%d")
+    if role == "income_band" and option:
+        return values.map({v: k for k, v in sources.INCOME_CODES[option].items()})
     if role == "phone":  # digits only, without the country code of international numbers
         return values.str.replace(r"^\+\d+ ", "", regex=True).str.replace(r"\D", "", regex=True)
     return values
@@ -118,7 +120,16 @@ def reconcile(clean, name):
     assert len(joined) == len(found) == len(truth)
     state = expected_state(clean, truth["extracted_on"].iloc[0]).set_index("customer_id")
     state = state.loc[joined["customer_id"]].reset_index()
+    extracted = truth["extracted_on"].iloc[0]
     for column, role, option in columns(clean, name)[1:]:
+        if role == "age":  # completed years on the extract date
+            born = pd.to_datetime(state["birth_date"])
+            want = [
+                extracted.year - b.year - ((b.month, b.day) > (extracted.month, extracted.day))
+                for b in born
+            ]
+            assert list(joined[column].astype(int)) == want, (name, column)
+            continue
         got = normalise(role, option, joined[column], code, romanised)
         want = truth_value(role, option, state, code, romanised)
         assert list(got.fillna("∅")) == list(want.fillna("∅")), (name, column)
