@@ -27,7 +27,7 @@ from generator import geography
 from generator.streams import choose, cumulative
 
 EMAIL_DOMAINS = pa.array(["example.com", "example.net", "example.org"])
-CN_MOBILE_PREFIXES = pa.array(["135", "136", "138", "139", "150", "158", "186", "188"])
+CN_MOBILE_PREFIXES = np.array([135, 136, 138, 139, 150, 158, 186, 188], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class Pool:
 
     values: pa.Array
     cdf: np.ndarray  # cumulative drawing probabilities
+
+    @functools.cached_property
+    def lengths(self) -> np.ndarray:
+        """The number of characters of each value."""
+        return pc.utf8_length(self.values).to_numpy()
 
     @classmethod
     def of(cls, values, weights=None) -> Pool:
@@ -67,16 +72,17 @@ class Locale:
 
     def draw_given(self, rng: np.random.Generator, female: np.ndarray) -> pa.Array:
         n = len(female)
-        names = pc.if_else(female, self.given_female.draw(rng, n), self.given_male.draw(rng, n))
+        f, m = self.given_female, self.given_male
+        first_f, first_m = f.codes(rng, n), m.codes(rng, n)
+        names = pc.if_else(female, f.values.take(first_f), m.values.take(first_m))
         if self.code == "zh_CN":  # a one-character name often takes a second character
-            second = pc.if_else(
-                female, self.given_female.draw(rng, n), self.given_male.draw(rng, n)
+            second_f, second_m = f.codes(rng, n), m.codes(rng, n)
+            second = pc.if_else(female, f.values.take(second_f), m.values.take(second_m))
+            single = (np.where(female, f.lengths[first_f], m.lengths[first_m]) == 1) & (
+                np.where(female, f.lengths[second_f], m.lengths[second_m]) == 1
             )
-            two = pc.binary_join_element_wise(names, second, "")
-            single = pc.and_(
-                pc.equal(pc.utf8_length(names), 1), pc.equal(pc.utf8_length(second), 1)
-            )
-            names = pc.if_else(pc.and_(single, pa.array(rng.random(n) < 0.5)), two, names)
+            joined = single & (rng.random(n) < 0.5)
+            names = pc.if_else(joined, pc.binary_join_element_wise(names, second, ""), names)
         return names
 
     def addresses(self, rng: np.random.Generator, n: int, region: str | None = None):
@@ -120,9 +126,8 @@ class Locale:
         if self.code == "en_US":  # 555-0100 to 555-0199 are reserved for fiction
             line = _text(rng.integers(100, 200, size=n))
             return pc.binary_join_element_wise("(", area_codes, ") 555-0", line, "")
-        prefix = CN_MOBILE_PREFIXES.take(rng.choice(len(CN_MOBILE_PREFIXES), n))
-        rest = pc.utf8_lpad(_text(rng.integers(0, 10**8, size=n)), 8, "0")
-        return pc.binary_join_element_wise(prefix, rest, "")
+        prefix = CN_MOBILE_PREFIXES[rng.choice(len(CN_MOBILE_PREFIXES), n)]
+        return _text(prefix * 10**8 + rng.integers(0, 10**8, size=n))  # 11 digits
 
     def emails(self, rng: np.random.Generator, given: pa.Array, family: pa.Array) -> pa.Array:
         n = len(given)
