@@ -35,3 +35,13 @@ def day_weights(window: Window, locale: Locale, spec: dict) -> np.ndarray:
         if day in position:
             weights[position[day]] *= on_day
     return weights / weights.mean()
+
+
+def sample_days(rng: np.random.Generator, cum: np.ndarray, first, last) -> np.ndarray:
+    """A day in ``first .. last`` (inclusive, arrays) for each element, drawn with day weights.
+
+    ``cum`` is ``[0, cumsum(weights)]`` over the window's days.
+    """
+    first, last = np.asarray(first), np.asarray(last)
+    target = cum[first] + rng.random(len(first)) * (cum[last + 1] - cum[first])
+    return np.clip(np.searchsorted(cum, target, side="right") - 1, first, last)

@@ -338,43 +338,11 @@ SCHEMA = Schema(
 
 
 # ---------------------------------------------------------------- general helpers
-# Candidates for the engine: nothing here is specific to banking.
-
-
-def month_ends(window: Window) -> tuple[np.ndarray, np.ndarray]:
-    """Day numbers (0 = the window's first day) of each month's first and last day.
-
-    Only months whose last day is inside the window count; the first day of the first
-    month may be before the window (negative).
-    """
-    start = np.datetime64(window.start.date(), "D")
-    as_of = np.datetime64(window.as_of.date(), "D")
-    months = np.arange(start.astype("datetime64[M]"), as_of.astype("datetime64[M]") + 1)
-    first = months.astype("datetime64[D]")
-    last = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
-    keep = last <= as_of
-    return (first[keep] - start).astype(np.int64), (last[keep] - start).astype(np.int64)
 
 
 def lognormal_mean(rng: np.random.Generator, mean: np.ndarray, sigma: float) -> np.ndarray:
     """Lognormal draws with the given means (arrays) and log-scale spread."""
     return mean * np.exp(sigma * rng.standard_normal(len(mean)) - sigma**2 / 2)
-
-
-def group_sum(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Exact integer sums of ``values`` per group number (0..size-1)."""
-    # float sums of whole cents are exact below 2**53 (far beyond any account here)
-    return np.round(np.bincount(groups, weights=values, minlength=size)).astype(np.int64)
-
-
-def sort_key(*columns: tuple[np.ndarray, int]) -> np.ndarray:
-    """One int64 key ordering rows by several non-negative integer columns, most significant
-    first; each column is given with its bound (values are below it). One sort of a packed
-    key is much faster than a lexsort of several columns."""
-    key = np.zeros(len(columns[0][0]), np.int64)
-    for values, bound in columns:
-        key = key * bound + values
-    return key
 
 
 # ---------------------------------------------------------------- reference tables
@@ -482,7 +450,7 @@ class BankBlock(Block):
         self.activity = p["truth_activity"].to_numpy()
         self.wealth = p["truth_spend"].to_numpy()
         self.sensitivity = p["truth_price_sensitivity"].to_numpy()
-        self.month_first, self.month_last = month_ends(window)
+        self.month_first, self.month_last = window.month_ends()
         self.products = ref["products"]
         self.rate = self.products["interest_rate"].to_numpy() / 100
         digital = SPEC["digital"]
@@ -789,7 +757,7 @@ class BankBlock(Block):
     def _no_overdrafts(self, acct, day, kind, cents):
         """Raise the starting money of deposit accounts so their balance never goes below 0."""
         # credits before debits on the same day
-        key = sort_key((acct, len(self.a_id)), (day + 1, self.days + 2), (cents < 0, 2))
+        key = arrays.pack((acct, len(self.a_id)), (day + 1, self.days + 2), (cents < 0, 2))
         order = np.argsort(key, kind="stable")
         sorted_acct = acct[order]
         running = arrays.run_cumsum(sorted_acct, cents[order]) + self.opening[sorted_acct]
@@ -816,7 +784,7 @@ class BankBlock(Block):
         rng = self.rng("monthly")
         n_acc, n_months = len(self.a_id), len(self.month_last)
         month_of = np.searchsorted(self.month_last, day)  # month index of each event
-        grid = group_sum(acct * (n_months + 1) + month_of, cents, n_acc * (n_months + 1))
+        grid = arrays.group_sum(acct * (n_months + 1) + month_of, cents, n_acc * (n_months + 1))
         grid = grid.reshape(n_acc, n_months + 1)
         balance = self.opening.astype(np.int64).copy()
         out = []
@@ -906,7 +874,7 @@ class BankBlock(Block):
         channel = np.concatenate([channel, d_channel]).astype(np.int64)
         cents = np.concatenate([cents, d_cents]).astype(np.int64)
         # closing: whatever is left is paid out (or paid off) on the closing day
-        final = self.opening + group_sum(acct, cents, len(self.a_id))
+        final = self.opening + arrays.group_sum(acct, cents, len(self.a_id))
         closing = np.flatnonzero((self.a_close < self.days) & (final != 0))
         rng = self.rng("closing")
         c_kind = np.where(final[closing] > 0, KIND["transfer_out"], KIND["transfer_in"])
@@ -926,7 +894,7 @@ class BankBlock(Block):
         acct, day, kind, channel, cents, last_of_day = (
             x[keep] for x in (acct, day, kind, channel, cents, last_of_day)
         )
-        key = sort_key((acct, len(self.a_id)), (day + 1, self.days + 2), (last_of_day, 2))
+        key = arrays.pack((acct, len(self.a_id)), (day + 1, self.days + 2), (last_of_day, 2))
         order = np.argsort(key, kind="stable")
         acct, day, kind, channel, cents = (x[order] for x in (acct, day, kind, channel, cents))
         return {
@@ -978,7 +946,7 @@ class BankBlock(Block):
         n_months = len(self.month_last)
         month_of = np.searchsorted(self.month_last, day)
         size = len(self.a_id) * (n_months + 1)
-        grid = group_sum(acct * (n_months + 1) + month_of, cents, size)
+        grid = arrays.group_sum(acct * (n_months + 1) + month_of, cents, size)
         grid = grid.reshape(len(self.a_id), n_months + 1)
         balance = self.opening[:, None] + np.cumsum(grid[:, :n_months], axis=1)
         ends = self.month_last[None, :]

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from generator import arrays, population
 from generator.blocks import Block
-from generator.calendar import day_weights
+from generator.calendar import day_weights, sample_days
 from generator.locales import Locale
 from generator.population import Window
 from generator.schema import Column, Schema, Table
@@ -401,16 +401,6 @@ def pseudonyms(ids: np.ndarray, seed: int, prefix: str = "P") -> np.ndarray:
     digits = (x[:, None] >> (np.arange(7, -1, -1, dtype=np.uint64) * np.uint64(4))) & np.uint64(15)
     text = np.frombuffer(b"0123456789ABCDEF", dtype="S1")[digits.astype(np.int64)]
     return np.char.add(prefix + "-", text.view(f"S{8}").ravel().astype(str))
-
-
-def sample_days(rng: np.random.Generator, cum: np.ndarray, first, last) -> np.ndarray:
-    """A day in ``first .. last`` (inclusive, arrays) for each element, drawn with day weights.
-
-    ``cum`` is ``[0, cumsum(weights)]`` over the window's days.
-    """
-    first, last = np.asarray(first), np.asarray(last)
-    target = cum[first] + rng.random(len(first)) * (cum[last + 1] - cum[first])
-    return np.clip(np.searchsorted(cum, target, side="right") - 1, first, last)
 
 
 # ---------------------------------------------------------------- reference tables

@@ -19,7 +19,7 @@ import pyarrow as pa
 from generator import arrays, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
-from generator.calendar import day_weights
+from generator.calendar import day_weights, sample_days
 from generator.locales import Locale
 from generator.population import Window
 from generator.schema import Column, Schema, Table
@@ -561,18 +561,13 @@ class RetailBlock(Block):
         self.home = np.where(local >= 0, local, home)
 
     # -- when each customer buys
-    def _sample_days(self, rng, who: np.ndarray) -> np.ndarray:
-        a, b = self.first[who], self.last[who]
-        target = self.cum[a] + rng.random(len(who)) * (self.cum[b + 1] - self.cum[a])
-        return np.clip(np.searchsorted(self.cum, target, side="right") - 1, a, b)
-
     def _top_up_trips(self):
         rng = self.rng("trips")
         rate = self.behaviour["top_up_trips_per_week"] * self.people["truth_activity"].to_numpy()
         active = self.last >= self.first
         expected = np.where(active, rate / 7 * (self.cum[self.last + 1] - self.cum[self.first]), 0)
         who = np.repeat(np.arange(self.n), rng.poisson(expected))
-        return who, self._sample_days(rng, who)
+        return who, sample_days(rng, self.cum, self.first[who], self.last[who])
 
     def _cycle_events(self) -> dict[str, np.ndarray]:
         """Planned purchase days of consumables, each customer on their own cycle.
@@ -752,13 +747,15 @@ class RetailBlock(Block):
         cycle_product = self._pick_products(
             rng, events["cat"], events["index"], coupon=events["treated"]
         )
-        # receipt lines sorted by (trip, campaign, product); one sort of a packed integer key
-        # (the coupon flag in its lowest bit) is much faster than a lexsort of three columns
+        # receipt lines sorted by (trip, campaign, product), the coupon flag in the lowest bit
         products, campaigns = len(self.price), len(self.coupon)
-        key = np.concatenate([events["trip"], item_trip])
-        key = key * campaigns + np.concatenate([events["campaign_id"], np.zeros_like(item_trip)])
-        key = key * products + np.concatenate([cycle_product, basket_product]) - PRODUCT_BASE
-        key = np.sort(key * 2 + np.concatenate([events["treated"], np.zeros(len(item_trip), bool)]))
+        key = arrays.pack(
+            (np.concatenate([events["trip"], item_trip]), len(trips["index"])),
+            (np.concatenate([events["campaign_id"], np.zeros_like(item_trip)]), campaigns),
+            (np.concatenate([cycle_product, basket_product]) - PRODUCT_BASE, products),
+            (np.concatenate([events["treated"], np.zeros(len(item_trip), bool)]), 2),
+        )
+        key = np.sort(key)
         # the same product twice in a basket is one receipt line (its quantity is drawn below)
         key = key[arrays.starts(key >> 1)]
         treated, key = (key & 1).astype(bool), key >> 1
