@@ -70,6 +70,20 @@ class Locale:
     def geography(self) -> pd.DataFrame:
         return geography.load(self.code)
 
+    @property
+    def region_column(self) -> str:
+        """The geography table's column of states (en_US) or provinces (zh_CN)."""
+        return _region_column(self.code)
+
+    def cities(self, region: str | None = None) -> pd.Series:
+        """Population weight of each city (in ``region``, a state code or province), the
+        biggest first: where a company puts its stores, branches or dealers."""
+        geo = self.geography
+        if region is not None:
+            geo = geo[geo[_region_column(self.code)] == region]
+        weights = geo.groupby("city")["weight"].sum()
+        return weights.sort_values(ascending=False, kind="stable")
+
     def draw_given(self, rng: np.random.Generator, female: np.ndarray) -> pa.Array:
         n = len(female)
         f, m = self.given_female, self.given_male

@@ -575,10 +575,7 @@ def _dealers(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
     rng = stream(seed, "auto.dealers")
     company = SPEC["company"]
     region = company["region"][locale.code]
-    geo = locale.geography
-    column = "state_code" if locale.code == "en_US" else "province"
-    cities = geo[geo[column] == region].groupby("city")["weight"].sum()
-    cities = cities.sort_values(ascending=False, kind="stable")
+    cities = locale.cities(region)
     n = company["dealers"]
     city = np.resize(cities.index.to_numpy(object), n)  # the biggest cities, the first twice
     before, after = company["dealer_words"][locale.code]

@@ -361,10 +361,7 @@ def _branches(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
     rng = stream(seed, "bank.branches")
     bank = SPEC["bank"]
     region = bank["region"][locale.code]
-    region_column = "state_code" if locale.code == "en_US" else "province"
-    geo = locale.geography
-    cities = geo[geo[region_column] == region].groupby("city")["weight"].sum()
-    cities = cities.sort_values(ascending=False, kind="stable")
+    cities = locale.cities(region)
     n = bank["branches"]
     city = rng.choice(cities.index.to_numpy(object), size=n, p=(cities / cities.sum()).to_numpy())
     city = np.sort(city)

@@ -419,7 +419,7 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
     regions = SPEC["regions"][locale.code]
     n_doctors, n_hospitals, n_reps = _sizes(customers, len(regions))
     geo = locale.geography
-    state_column = "state_code" if locale.code == "en_US" else "province"
+    state_column = locale.region_column
     region_of = {s: i for i, r in enumerate(regions) for s in r["states"]}
     geo_region = geo[state_column].map(region_of).to_numpy()
     people = np.bincount(geo_region, weights=geo["weight"], minlength=len(regions))

@@ -385,10 +385,7 @@ def _stores(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
     rng = stream(seed, "retail.stores")
     chain = SPEC["chain"]
     region = chain["region"][locale.code]
-    region_column = "state_code" if locale.code == "en_US" else "province"
-    geo = locale.geography
-    cities = geo[geo[region_column] == region].groupby("city")["weight"].sum()
-    cities = cities.sort_values(ascending=False, kind="stable")
+    cities = locale.cities(region)
     n = chain["stores"]
     city = rng.choice(cities.index.to_numpy(object), size=n, p=(cities / cities.sum()).to_numpy())
     city = np.sort(city)
