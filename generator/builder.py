@@ -277,7 +277,7 @@ def _sources_note(systems: list[dict], params: Params, bought: bool) -> str:
     ]
     for s in systems:
         suffix = "csv" if s["format"] == "csv" else "jsonl"
-        encoding = sources._local(s.get("encoding", "utf-8"), params.locale) or "utf-8"
+        encoding = sources.for_locale(s.get("encoding", "utf-8"), params.locale) or "utf-8"
         lines.append(
             f"| `sources/{s['name']}.{suffix}` | {s['title']} | {s['zh']} | {s['format']} | "
             f"{encoding} | {s['coverage']:.0%} | {s['extract_days_before']} days before the "

@@ -25,12 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from generator.schema import Schema, Table
-
-
-def sources_local(value, locale: str):
-    """A spec value that may differ by locale ({"en_US": ..., "zh_CN": ...})."""
-    return value.get(locale) if isinstance(value, dict) else value
-
+from generator.sources import for_locale
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "datasets"
 
@@ -143,7 +138,7 @@ class Dataset(Mapping):
             known = ", ".join(systems) or "none: build with --sources"
             raise KeyError(f"no source system {name!r} (known: {known})")
         system, locale = systems[name], self.manifest["parameters"]["locale"]
-        encoding = sources_local(system.get("encoding", "utf-8"), locale) or "utf-8"
+        encoding = for_locale(system.get("encoding", "utf-8"), locale) or "utf-8"
         path = self.folder / "sources" / f"{name}.{system['format']}"
         if system["format"] == "csv":
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)

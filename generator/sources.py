@@ -38,23 +38,6 @@ from generator.schema import Column, Table
 from generator.streams import stream
 
 C = Column
-ROLES = (
-    "key",
-    "age",
-    "income_band",
-    "given_name",
-    "family_name",
-    "full_name",
-    "gender",
-    "birth_date",
-    "address",
-    "city",
-    "region",
-    "postcode",
-    "phone",
-    "email",
-    "registered_on",
-)
 # the kinds of error, and the roles of the fields each can hit
 DIRT = {
     "duplicate": (),
@@ -78,8 +61,7 @@ INCOME_CODES = {
     "letter": {"low": "L", "middle": "M", "high": "H"},
     "zh": {"low": "低", "middle": "中", "high": "高"},
 }
-MAX_DUPLICATES = 9  # copies of one customer in one system (keys stay unique below this)
-KEY_SPACE = 10**7  # customer numbers below this keep their keys unique
+KEY_SPACE = 10**7  # ids below this keep the keys of a record and its copy unique
 
 TABLES = (
     Table(
@@ -154,10 +136,10 @@ def extract(
     current = np.r_[np.ones(len(known), bool), np.zeros(len(copies), bool)]
     ids = people["customer_id"].to_numpy()[rows]
     keys = _keys(system, ids, copy_no)
-    fields = [(_local(c, code), role, _local(o, code)) for c, role, o in _fields(system)]
-    romanised = bool(_local(system.get("romanised", False), code))
+    layout = [(for_locale(c, code), role, for_locale(o, code)) for c, role, o in fields(system)]
+    romanised = bool(for_locale(system.get("romanised", False), code))
     records = {}
-    for column, role, option in fields:
+    for column, role, option in layout:
         if role == "key":
             records[column] = keys
             continue
@@ -180,7 +162,7 @@ def extract(
             "duplicate_of": np.where(copy_no > 0, _keys(system, ids, np.zeros_like(copy_no)), None),
         }
     )
-    corruptions = _corrupt(system, records, fields, rng, dirty, code, romanised)
+    corruptions = _corrupt(system, records, layout, rng, dirty, code, romanised)
     order = np.argsort(keys, kind="stable")
     records = records.iloc[order].reset_index(drop=True)
     truth = truth.iloc[order].reset_index(drop=True)
@@ -199,11 +181,13 @@ def reference_extract(
     return extract(system, locale, window, seed, 0, table, None, dirty)
 
 
-def _fields(system: dict) -> list:
+def fields(system: dict) -> list[tuple]:
+    """A system's fields as (column, role, option); column and option may differ by locale."""
     return [(f[0], f[1], f[2] if len(f) > 2 else None) for f in system["fields"]]
 
 
-def _local(value, code: str):
+def for_locale(value, code: str):
+    """A spec value that may differ by locale (``{"en_US": ..., "zh_CN": ...}``)."""
     return value.get(code) if isinstance(value, dict) else value
 
 
@@ -322,20 +306,20 @@ def nickname_choices(given: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- errors
 
 
-def _corrupt(system, records, fields, rng, dirty, code, romanised) -> pd.DataFrame:
+def _corrupt(system, records, layout, rng, dirty, code, romanised) -> pd.DataFrame:
     """Put errors into ``records`` in place; return what was done (one row per changed field).
 
     Each kind of error hits a record with probability ``dirty`` (typos ``typing`` times more
-    often), in one of the record's fields that kind can hit.
+    often), in one of the record's layout that kind can hit.
     """
     done = []
-    key_column = next(c for c, r, _ in fields if r == "key")
+    key_column = next(c for c, r, _ in layout if r == "key")
     keys = records[key_column].to_numpy(dtype=object)
     n = len(records)
     for kind, roles in DIRT.items():
         draw = rng.random(n)  # drawn for every kind, so that no rate shifts another's numbers
         pick = rng.integers(0, 1 << 30, n)
-        eligible = [(c, r, o) for c, r, o in fields if r in roles]
+        eligible = [(c, r, o) for c, r, o in layout if r in roles]
         if (
             not dirty
             or not eligible
@@ -347,11 +331,11 @@ def _corrupt(system, records, fields, rng, dirty, code, romanised) -> pd.DataFra
         for row in np.flatnonzero(draw < rate):  # only the few records hit
             column, role, option = eligible[pick[row] % len(eligible)]
             before = records.at[row, column]
-            after = _damage(kind, role, option, before, records, row, fields, pick[row], code)
+            after = _damage(kind, role, option, before, records, row, layout, pick[row], code)
             if after is _SKIP:
                 continue
             if kind == "swapped" and role == "given_name":
-                family = next(c for c, r, _ in fields if r == "family_name")
+                family = next(c for c, r, _ in layout if r == "family_name")
                 records.at[row, family] = before
                 done.append((keys[row], family, kind, after))
             records.at[row, column] = after
@@ -363,7 +347,7 @@ def _corrupt(system, records, fields, rng, dirty, code, romanised) -> pd.DataFra
 _SKIP = object()
 
 
-def _damage(kind, role, option, value, records, row, fields, pick, code):
+def _damage(kind, role, option, value, records, row, layout, pick, code):
     """One value with one error of ``kind`` (or _SKIP where the error cannot apply)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return _SKIP
@@ -393,7 +377,7 @@ def _damage(kind, role, option, value, records, row, fields, pick, code):
         )
     if kind == "swapped":
         if role == "given_name":
-            family = next(c for c, r, _ in fields if r == "family_name")
+            family = next(c for c, r, _ in layout if r == "family_name")
             return records.at[row, family]
         parts = text.replace(",", "").split(" ")
         if len(parts) < 2:  # a Chinese name without a space: the given name put first
@@ -503,7 +487,7 @@ class SourceFiles:
         folder.mkdir(parents=True, exist_ok=True)
         self.files = {}
         for system in systems:
-            encoding = _local(system.get("encoding", "utf-8"), locale) or "utf-8"
+            encoding = for_locale(system.get("encoding", "utf-8"), locale) or "utf-8"
             suffix = "csv" if system["format"] == "csv" else "jsonl"
             path = folder / f"{system['name']}.{suffix}"
             self.files[system["name"]] = (open(path, "w", encoding=encoding, newline=""), system)  # noqa: SIM115

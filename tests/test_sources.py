@@ -44,7 +44,7 @@ def dirty(request, tmp_path_factory):
 def records(data, name: str) -> pd.DataFrame:
     """A system's extract as its file holds it: all text, missing values as None."""
     system, code = systems(data)[name], data.manifest["parameters"]["locale"]
-    encoding = sources._local(system.get("encoding", "utf-8"), code)
+    encoding = sources.for_locale(system.get("encoding", "utf-8"), code)
     if system["format"] == "csv":
         path = data.folder / "sources" / f"{name}.csv"
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
@@ -57,8 +57,8 @@ def records(data, name: str) -> pd.DataFrame:
 def columns(data, name: str) -> list[tuple[str, str, str]]:
     code = data.manifest["parameters"]["locale"]
     return [
-        (sources._local(c, code), r, sources._local(o, code))
-        for c, r, o in sources._fields(systems(data)[name])
+        (sources.for_locale(c, code), r, sources.for_locale(o, code))
+        for c, r, o in sources.fields(systems(data)[name])
     ]
 
 
@@ -111,7 +111,7 @@ def test_clean_extracts_reconcile_exactly_with_the_database(clean):
 
 def reconcile(clean, name):
     code = clean.manifest["parameters"]["locale"]
-    romanised = bool(sources._local(systems(clean)[name].get("romanised", False), code))
+    romanised = bool(sources.for_locale(systems(clean)[name].get("romanised", False), code))
     found = records(clean, name)
     truth = clean.truth("source_records").query("system == @name")
     assert truth["duplicate_of"].isna().all()
@@ -147,7 +147,9 @@ def test_chinese_extracts_use_their_systems_encoding(clean):
     if clean.manifest["parameters"]["locale"] != "zh_CN":
         pytest.skip("encodings differ in the zh_CN build")
     gbk = [
-        s for s in systems(clean).values() if sources._local(s.get("encoding"), "zh_CN") == "gbk"
+        s
+        for s in systems(clean).values()
+        if sources.for_locale(s.get("encoding"), "zh_CN") == "gbk"
     ]
     assert gbk, "a Chinese company has at least one system that writes GBK"
     for system in gbk:
@@ -178,7 +180,7 @@ def test_each_kind_of_error_comes_at_the_rate_asked(dirty):
             continue
         eligible = asked = 0.0
         for name, system in systems(dirty).items():
-            romanised = bool(sources._local(system.get("romanised", False), code))
+            romanised = bool(sources.for_locale(system.get("romanised", False), code))
             if not any(r in roles for _, r, _ in columns(dirty, name)):
                 continue
             if (kind == "nickname" and code != "en_US") or (
