@@ -41,8 +41,9 @@ def industry(name: str):
     It has ``SPEC`` (its rates, from its JSON file), ``SCHEMA``, ``reference(seed, locale,
     window, customers)`` returning the tables that do not depend on customer blocks, and
     ``BLOCK``, a :class:`generator.blocks.Block` whose ``tables()`` gives every table's rows for
-    one block of people (drawn by :func:`generator.population.customers` in ``REGION[locale]``,
-    the state or province the company serves, or nationwide where ``REGION`` is None).
+    one block of ``BLOCK_SIZE`` people (drawn by :func:`generator.population.customers` in
+    ``REGION[locale]``, the state or province the company serves, or nationwide where ``REGION``
+    is None).
     """
     if name not in INDUSTRIES:
         raise ValueError(f"unknown industry {name!r} (known: {', '.join(INDUSTRIES)})")
@@ -79,8 +80,8 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
     A table is a DataFrame, or an Arrow table where an industry builds a big one directly.
     With sources, each system's records are under ``sources/<system>``.
     """
-    first, count = blocks(params.customers)[block_no]
     module = industry(name)
+    first, count = blocks(params.customers, module.BLOCK_SIZE)[block_no]
     locale = locales.get(params.locale)
     window = Window(params.as_of_date, params.years)
     ref = reference_tables(name, params)
@@ -114,9 +115,9 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
     return tables
 
 
-def shard_blocks(params: Params, shard: int) -> range:
+def shard_blocks(name: str, params: Params, shard: int) -> range:
     """The blocks shard number ``shard`` (0-based) of ``params.shards`` generates."""
-    total = len(blocks(params.customers))
+    total = len(blocks(params.customers, industry(name).BLOCK_SIZE))
     size = -(-total // params.shards)
     return range(min(shard * size, total), min((shard + 1) * size, total))
 
@@ -125,7 +126,7 @@ def generate_shard(
     name: str, params: Params, shard: int
 ) -> Iterator[dict[str, pd.DataFrame | pa.Table]]:
     """The block tables of one shard, generated alone."""
-    for block_no in shard_blocks(params, shard):
+    for block_no in shard_blocks(name, params, shard):
         yield block_tables(name, params, block_no)
 
 
@@ -139,7 +140,7 @@ def _arrow_block(name: str, params: Params, block_no: int) -> dict:
 
 
 def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
-    numbers = [b for s in range(params.shards) for b in shard_blocks(params, s)]
+    numbers = [b for s in range(params.shards) for b in shard_blocks(name, params, s)]
     bar = tqdm(total=len(numbers), desc=f"{name}", unit="block", disable=not progress, leave=False)
     workers = min(params.shards, os.cpu_count() or 1)
     try:

@@ -11,8 +11,9 @@ import zlib
 
 import numpy as np
 
-# Customers are made in blocks of this many; a block is the unit of randomness and of output
-# (one Parquet row group per table and block), never split across shards.
+# Customers are made in blocks; a block is the unit of randomness and of output (one Parquet
+# row group per table and block), never split across shards. Each industry sets its block
+# size so that a block holds a few hundred thousand event rows; this is the usual one.
 BLOCK_SIZE = 2_000
 
 
@@ -37,8 +38,6 @@ def choose(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
     return cdf.searchsorted(rng.random(n), side="right")
 
 
-def blocks(customers: int) -> list[tuple[int, int]]:
-    """(first customer number, count) of each block; customer numbers start at 1."""
-    return [
-        (start + 1, min(BLOCK_SIZE, customers - start)) for start in range(0, customers, BLOCK_SIZE)
-    ]
+def blocks(customers: int, size: int = BLOCK_SIZE) -> list[tuple[int, int]]:
+    """(first customer number, count) of each block of ``size``; customer numbers start at 1."""
+    return [(start + 1, min(size, customers - start)) for start in range(0, customers, size)]

@@ -75,10 +75,11 @@ def test_no_activity_outside_each_customers_life(data):
         "service_visits": "visited_on",
         "surveys": "answered_on",
         "campaign_contacts": "sent_on",
+        "web_page_views": "viewed_at",
     }
     for table, column in dated.items():
         frame = data[table].dropna(subset=[column])
-        day, who = frame[column], frame.customer_id
+        day, who = frame[column].dt.normalize(), frame.customer_id
         assert (day >= who.map(customers.registered_on)).all(), table
         assert (day <= data.as_of).all(), table
         assert not (day >= who.map(stopped)).any(), table
@@ -155,6 +156,38 @@ def test_the_funnel_converts_differently_by_lead_source(data, first_leads):
     assert (steps.driven_on >= steps.created_on).all()
     sold = first_leads.merge(data["sales"][["lead_id", "sold_on"]], on="lead_id")
     assert (sold.sold_on >= sold.created_on).all()
+
+
+def test_web_visits_show_purchase_intent(data, first_leads):
+    """Pages seen in a lead's first two weeks predict its test drive: a lead score can learn."""
+    views = data["web_page_views"].merge(first_leads[["customer_id", "lead_id", "created_on"]])
+    early = views[
+        (views.viewed_at >= views.created_on)
+        & (views.viewed_at < views.created_on + pd.Timedelta(days=14))
+    ]
+    keen = early[early.page.isin(["configurator", "test-drive booking"])].lead_id.unique()
+    drove = first_leads.set_index("lead_id").test_drive
+    assert drove[drove.index.isin(keen)].mean() > 1.3 * drove[~drove.index.isin(keen)].mean()
+    intent = data.truth("customer_truth").set_index("customer_id").purchase_intent
+    seen = early.groupby("customer_id").size().reindex(first_leads.customer_id, fill_value=0)
+    assert np.corrcoef(seen, intent.reindex(seen.index))[0, 1] > 0.3
+
+
+def test_web_visits_are_well_formed(data):
+    views = data["web_page_views"]
+    assert views.page_view_id.is_monotonic_increasing
+    visits = views.groupby("session_id")
+    assert (visits.customer_id.nunique() == 1).all()
+    assert (visits.viewed_at.diff().dropna() > pd.Timedelta(0)).all()  # pages in time order
+    assert (visits.viewed_at.min().dt.date == visits.viewed_at.max().dt.date).all()
+    per_model = views.page.isin(["model", "configurator", "finance calculator"])
+    assert views.model_id.notna().eq(per_model).all()
+    # the owners' pages are opened by owners
+    owners = views[views.page.isin(["owners area", "service booking"])]
+    bought = data["sales"].groupby("customer_id").sold_on.min()
+    assert (owners.viewed_at.dt.normalize() >= owners.customer_id.map(bought)).all()
+    pages_per_visit = visits.size().mean()
+    assert 2 <= pages_per_visit <= 5, pages_per_visit
 
 
 def test_service_visits_follow_mileage_and_time(data):

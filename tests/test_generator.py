@@ -15,11 +15,15 @@ import generator
 from generator import builder, writers
 from generator.dataset import to_pandas
 from generator.params import Params
-from generator.streams import BLOCK_SIZE
 
 from conftest import ROOT
 
-SMALL = dict(customers=BLOCK_SIZE * 2 + 300, years=2)
+
+def small_size(name):
+    """Two whole blocks of the industry and part of a third: shards have something to split."""
+    return dict(customers=builder.industry(name).BLOCK_SIZE * 2 + 300, years=2)
+
+
 INDUSTRIES = list(generator.INDUSTRIES)
 
 
@@ -41,7 +45,9 @@ def files(folder):
 def small(request, tmp_path_factory):
     """A small build of one industry in every format (its folder is named after it)."""
     out = tmp_path_factory.mktemp("small")
-    generator.build([request.param], out, formats=("csv.gz", "parquet", "sqlite"), **SMALL)
+    generator.build(
+        [request.param], out, formats=("csv.gz", "parquet", "sqlite"), **small_size(request.param)
+    )
     return out / request.param
 
 
@@ -49,26 +55,32 @@ def small(request, tmp_path_factory):
 
 
 def test_the_same_arguments_give_identical_files(small, tmp_path):
-    generator.build([small.name], tmp_path, formats=("csv.gz", "parquet", "sqlite"), **SMALL)
+    generator.build(
+        [small.name], tmp_path, formats=("csv.gz", "parquet", "sqlite"), **small_size(small.name)
+    )
     assert files(tmp_path / small.name) == files(small)
 
 
 def test_one_or_four_shards_give_identical_files(small, tmp_path):
     generator.build(
-        [small.name], tmp_path, formats=("csv.gz", "parquet", "sqlite"), shards=4, **SMALL
+        [small.name],
+        tmp_path,
+        formats=("csv.gz", "parquet", "sqlite"),
+        shards=4,
+        **small_size(small.name),
     )
     assert files(tmp_path / small.name) == files(small)
 
 
 def test_another_seed_gives_other_data(small, tmp_path):
-    generator.build([small.name], tmp_path, formats=("csv.gz",), seed=43, **SMALL)
+    generator.build([small.name], tmp_path, formats=("csv.gz",), seed=43, **small_size(small.name))
     other = files(tmp_path / small.name)
     people = f"{builder.industry(small.name).PEOPLE}.csv.gz"
     assert other[people] != files(small)[people]
 
 
 def test_a_shard_generated_alone_gives_the_same_rows(small):
-    params = Params(shards=3, **SMALL)
+    params = Params(shards=3, **small_size(small.name))
     module = builder.industry(small.name)
     people = module.SCHEMA.table(module.PEOPLE)  # customers, patients...
     key = people.key[0]
@@ -84,10 +96,12 @@ def test_a_shard_generated_alone_gives_the_same_rows(small):
 
 def test_the_manifest_records_parameters_rows_and_hashes(small):
     manifest = json.loads((small / "manifest.json").read_text())
-    assert manifest["parameters"]["customers"] == SMALL["customers"]
+    assert manifest["parameters"]["customers"] == small_size(small.name)["customers"]
     listed = manifest["files"]
     assert listed == {k: v for k, v in files(small).items() if k != "manifest.json"}
-    assert manifest["rows"][builder.industry(small.name).PEOPLE] == SMALL["customers"]
+    assert (
+        manifest["rows"][builder.industry(small.name).PEOPLE] == small_size(small.name)["customers"]
+    )
 
 
 @pytest.mark.parametrize("industry", INDUSTRIES)

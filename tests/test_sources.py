@@ -13,12 +13,11 @@ import generator
 import generator.locales
 from generator import decay, sources
 from generator.builder import industry
-from generator.streams import BLOCK_SIZE
 
 WITH_SOURCES = [n for n in generator.INDUSTRIES if "systems" in industry(n).SPEC]
 BUILDS = [(name, code) for name in WITH_SOURCES for code in ("en_US", "zh_CN")]
 RATE = 0.05
-SIZE = dict(customers=BLOCK_SIZE + 1500)
+SIZE = dict(customers=3_500)  # more than one block for retail and bank
 
 
 def systems(data) -> dict[str, dict]:
@@ -278,7 +277,7 @@ def test_sources_are_the_same_whatever_the_shards(tmp_path):
         generator.build(
             ["retail"],
             out,
-            customers=BLOCK_SIZE * 2 + 10,
+            customers=industry("retail").BLOCK_SIZE * 2 + 10,
             years=1,
             sources=True,
             dirty=RATE,

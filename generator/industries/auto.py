@@ -39,6 +39,8 @@ FOLLOWUP_CHANNELS = ("phone", "sms", "email")
 OUTCOMES = ("no answer", "call back later", "test drive booked", "not interested")
 COMPONENTS = tuple(SPEC["service"]["components"])
 SURVEY_KINDS = ("purchase", "service")
+PAGES = tuple(SPEC["web"]["pages"])
+DEVICES = ("mobile", "desktop")
 GROUPS = ("treatment", "control")
 # id schemes: a lead or a sale is the customer number followed by one digit (1 = first car,
 # 2 = replacement), a follow-up the lead number followed by one digit, a service visit or a
@@ -46,6 +48,7 @@ GROUPS = ("treatment", "control")
 PER_CUSTOMER = 10
 PER_LEAD = 10
 PER_CUSTOMER_VISITS = 1000
+PER_CUSTOMER_PAGES = 100_000  # page views and web sessions are numbered within their customer
 MAX_FOLLOWUPS = 6
 
 
@@ -128,6 +131,12 @@ def _cat(names: tuple[str, ...], codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(np.asarray(codes, np.int8), dtype=_dtype(names))
 
 
+def _labels(names: tuple[str, ...], codes: np.ndarray) -> pa.Array:
+    """Category codes as an Arrow column of their names."""
+    codes = pa.array(np.asarray(codes, np.int8))
+    return pa.DictionaryArray.from_arrays(codes, pa.array(names)).cast(pa.string())
+
+
 @functools.cache
 def _dtype(names: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(pd.Index(list(names), dtype="str"))
@@ -144,9 +153,11 @@ EVENTS = (
     "service_visits",
     "warranty_claims",
     "surveys",
+    "web_page_views",
 )  # counted by the benchmark
 
 REGION = SPEC["company"]["region"]  # where the customers live, per locale
+BLOCK_SIZE = 10_000  # customers per block: a few sales events and web page views each
 C = Column
 _person = population.person_columns(
     SPEC["population"],
@@ -421,6 +432,35 @@ SCHEMA = Schema(
                 ),
             ),
             key=("survey_id",),
+        ),
+        Table(
+            "web_page_views",
+            "Pages of the brand's website opened by known customers (signed in, or recognised "
+            "after they left their details on a form)",
+            "官网浏览记录",
+            (
+                C("page_view_id", "int", "Page-view number", "浏览编号"),
+                _customer,
+                C(
+                    "session_id",
+                    "int",
+                    "Visit number: the pages opened in one visit share it",
+                    "访问编号",
+                ),
+                C("viewed_at", "timestamp", "Date and time the page was opened", "浏览时间"),
+                C("page", "category", "Page of the website", "页面", values=PAGES),
+                C(
+                    "model_id",
+                    "int",
+                    "Model the page shows (model, configurator and finance pages)",
+                    "车型编号",
+                    nullable=True,
+                    references="models.model_id",
+                ),
+                C("device", "category", "Device", "设备", values=DEVICES),
+            ),
+            key=("page_view_id",),
+            indexes=("viewed_at",),
         ),
         Table(
             "campaigns",
@@ -864,6 +904,7 @@ class AutoBlock(Block):
             "replacements": self._replacements(veh, planned, same, replaced),
         }
         out["surveys"] = self._surveys(out["sales"], out["service_visits"])
+        out["web_page_views"] = self._web(out["leads"], out["sales"], veh)
         return out
 
     def _vins(self, veh) -> pa.Array:
@@ -1201,6 +1242,95 @@ class AutoBlock(Block):
                 "answered_on": days_to_dates(self.window.start, answered),
                 "score": score,
             }
+        )
+
+    # -- the website: research visits around each lead, owners' visits while they own a car
+    def _web(self, leads, sales, veh) -> pa.Table:
+        rng, w = self.rng("web"), SPEC["web"]
+        start = np.datetime64(self.window.start.date(), "D")
+
+        def days(dates) -> np.ndarray:
+            return (dates.to_numpy().astype("datetime64[D]") - start).astype(np.int64)
+
+        # research: visits from the lead's day until the sale it closed, or for some weeks
+        who_l = leads["customer_id"].to_numpy() - (self.ids[0] if self.n else 0)
+        created = days(leads["created_on"])
+        closed = sales[sales["lead_id"].notna()]
+        sale_day = (
+            pd.Series(days(closed["sold_on"]), index=closed["lead_id"].to_numpy(np.int64))
+            .reindex(leads["lead_id"].to_numpy())
+            .to_numpy(np.float64)
+        )
+        until = np.fmin(sale_day, created + w["research_days"])
+        until = np.minimum(until, self.last[who_l]).astype(np.int64)
+        intent = self.intent[who_l]
+        base, per = w["sessions_per_lead"]
+        n_r = rng.poisson(base + per * intent)
+        r = np.repeat(np.arange(len(who_l)), n_r)
+        span = np.maximum(until - created + 1, 1)[r]
+        r_day = created[r] + np.floor(rng.random(len(r)) ** 1.5 * span).astype(np.int64)
+        model_ids = self.models["model_id"].to_numpy()
+        interest = leads["model_id"].to_numpy()[r]
+        # ownership: visits to the owners' area and to book services while the car is kept
+        first_day = np.maximum(veh["day"], 0)
+        life = np.maximum(veh["until"] - first_day + 1, 0)
+        rate = w["owner_sessions_per_year"] * (0.5 + self.loyalty[veh["index"]])
+        o = np.repeat(np.arange(len(life)), rng.poisson(rate * life / 365.25))
+        o_day = first_day[o] + np.floor(rng.random(len(o)) * life[o]).astype(np.int64)
+        # the visits of both kinds, each with its time of day and device
+        who = np.concatenate([who_l[r], veh["index"][o]])
+        day = np.concatenate([r_day, o_day])
+        owner = np.concatenate([np.zeros(len(r), bool), np.ones(len(o), bool)])
+        model = np.concatenate([interest, model_ids[veh["model"][o]]])
+        x = np.concatenate([intent[r], np.zeros(len(o))])
+        second = choose(rng, cumulative(w["hours"]), len(who)) * 3600
+        second += rng.integers(0, 3600, len(who))
+        mobile = rng.random(len(who)) < w["mobile_share"][self.locale.code]
+        # pages: a landing page, then more the keener the visitor
+        base, per = w["extra_pages"]
+        pages = 1 + np.where(
+            owner, rng.poisson(w["owner_extra_pages"], len(who)), rng.poisson(base + per * x)
+        )
+        s = np.repeat(np.arange(len(who)), pages)
+        step = arrays.rank(s) - 1
+        # each page from its mix: the landing page's, a browser's, a buyer's or an owner's
+        mix = np.where(owner[s], 3, np.where(rng.random(len(s)) < x[s], 2, 1))
+        mix[step == 0] = 0
+        cdf = np.stack([cumulative(w[k]) for k in ("landing", "browse", "buy", "owner")])
+        page = (rng.random(len(s))[:, None] >= cdf[mix]).sum(axis=1)
+        shows = np.isin(
+            page, [PAGES.index(p) for p in ("model", "configurator", "finance calculator")]
+        )
+        other = model_ids[rng.integers(0, len(model_ids), len(s))]
+        shown = np.where(rng.random(len(s)) < w["other_model_share"], other, model[s])
+        dwell = 5 + np.floor(rng.exponential(w["seconds_per_page"], len(s))).astype(np.int64)
+        # a late visit starts early enough to end by midnight
+        second = np.minimum(second, np.maximum(86_399 - arrays.group_sum(s, dwell, len(who)), 0))
+        # visits in order of customer and time, their pages after them
+        order = np.lexsort((second, day, who))
+        counts = pages[order]
+        first_page = (np.cumsum(pages) - pages)[order]
+        moved = np.repeat(first_page - (np.cumsum(counts) - counts), counts) + np.arange(len(s))
+        s = np.repeat(np.arange(len(who)), counts)  # the sorted visit of each sorted page
+        page, shows, shown, dwell = page[moved], shows[moved], shown[moved], dwell[moved]
+        who, day, second, mobile = who[order], day[order], second[order], mobile[order]
+        offset = arrays.run_cumsum(s, dwell) - dwell
+        stamp = days_to_dates(self.window.start, day[s]) + (second[s] + offset).astype(
+            "timedelta64[s]"
+        )
+        customer = self.ids[who]
+        visit = customer * PER_CUSTOMER_PAGES + arrays.rank(who)
+        return pa.Table.from_arrays(
+            [
+                pa.array(customer[s] * PER_CUSTOMER_PAGES + arrays.rank(who[s])),
+                pa.array(customer[s]),
+                pa.array(visit[s]),
+                pa.array(stamp),
+                _labels(PAGES, page),
+                pa.array(np.where(shows, shown, 0), mask=~shows),
+                _labels(DEVICES, ~mobile[s]),
+            ],
+            schema=SCHEMA.table("web_page_views").arrow,
         )
 
     def _customers(self) -> pd.DataFrame:

@@ -58,6 +58,7 @@ PEOPLE = "customers"  # the table of the people each block is made of
 EVENTS = ("transactions", "monthly_balances")  # counted by the benchmark
 
 REGION = SPEC["bank"]["region"]  # where the customers live, per locale
+BLOCK_SIZE = 2_000  # customers per block: about 160 transactions each
 C = Column
 _person = population.person_columns(
     SPEC["population"],

@@ -47,6 +47,7 @@ CALL_NUMBERS = 100_000
 HIDDEN_PERSON_FIELDS = ("given_name", "family_name", "address", "email", "phone")
 
 REGION = None  # customers live nationwide
+BLOCK_SIZE = 10_000  # patients per block: about 20 fills and prescriptions each
 C = Column
 _person = tuple(
     c

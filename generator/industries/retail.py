@@ -42,6 +42,7 @@ GROUPS = ("treatment", "control")
 RECEIPT_NUMBERS = 100_000
 
 REGION = SPEC["chain"]["region"]  # where the customers live, per locale
+BLOCK_SIZE = 2_000  # customers per block: about 180 receipt lines each
 C = Column
 _person = population.person_columns(
     SPEC["population"],
