@@ -37,10 +37,8 @@ $(INSTALLED): pyproject.toml constraints.txt config/jupyterlab-overrides.json
 	@touch $@
 
 # the four databases; retail and auto also with their source systems' extracts, with errors
-$(DATASETS_BUILT): $(INSTALLED) $(GENERATOR_SOURCES)
-	$(BIN)/python -m generator build all --out datasets --quiet
-	$(BIN)/python -m generator build retail auto --sources --dirty 0.05 --out datasets --quiet
-	$(BIN)/python -m generator export datasets/*/
+$(DATASETS_BUILT): $(INSTALLED) $(GENERATOR_SOURCES) course/datasets.py
+	$(BIN)/python -m course.datasets --out datasets --quiet
 	@touch $@
 
 lab: $(DATASETS_BUILT)
