@@ -25,6 +25,12 @@ def rank(keys: np.ndarray) -> np.ndarray:
     return np.arange(len(keys)) - run_first(keys) + 1
 
 
+def positions(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ... count-1 for each count: the position of each row of
+    ``np.repeat(np.arange(len(counts)), counts)`` within its run (cheaper than ``rank``)."""
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def run_cumsum(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Running sums of ``values`` restarting with each run of sorted ``keys``."""
     running = np.cumsum(values)

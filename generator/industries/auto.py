@@ -41,6 +41,7 @@ COMPONENTS = tuple(SPEC["service"]["components"])
 SURVEY_KINDS = ("purchase", "service")
 PAGES = tuple(SPEC["web"]["pages"])
 DEVICES = ("mobile", "desktop")
+WEB_MIXES = ("landing", "browse", "buy", "owner")  # the page mixes of the web spec
 GROUPS = ("treatment", "control")
 # id schemes: a lead or a sale is the customer number followed by one digit (1 = first car,
 # 2 = replacement), a follow-up the lead number followed by one digit, a service visit or a
@@ -49,6 +50,7 @@ PER_CUSTOMER = 10
 PER_LEAD = 10
 PER_CUSTOMER_VISITS = 1000
 PER_CUSTOMER_PAGES = 100_000  # page views and web sessions are numbered within their customer
+LEAD_IN_DAYS = 400  # a car's service schedule is followed from this long before the window
 MAX_FOLLOWUPS = 6
 
 
@@ -1070,26 +1072,29 @@ class AutoBlock(Block):
         daily = self.km[who] / 365.25
         first_gap = np.minimum(s["first_days"], s["first_km"] / daily)
         gap = np.minimum(s["interval_days"], s["interval_km"] / daily)
-        span = self.end - veh["day"].min(initial=0) + 1 if nv else 1
-        steps = int(np.ceil(span / max(gap.min(initial=365), 30))) + 2 if nv else 1
-        jitter = rng.gamma(25.0, 1 / 25.0, (nv, steps))
-        gaps = (
-            np.concatenate([first_gap[:, None], np.repeat(gap[:, None], steps - 1, 1)], 1) * jitter
-        )
-        when = veh["day"][:, None] + np.round(np.cumsum(gaps, axis=1)).astype(np.int64)
+        # a car bought long before the window joins its schedule shortly before the window
+        # starts: k0 scheduled services are skipped, the step before them is the base
+        k0 = np.maximum(np.floor((-LEAD_IN_DAYS - veh["day"] - first_gap) / gap), 0)
+        base = veh["day"] + np.where(k0 > 0, first_gap + (k0 - 1) * gap, 0)
+        # a service every gap, give or take, until the car leaves (a few to spare)
+        n_steps = np.ceil(np.maximum(veh["until"] - base, 0) / (0.6 * gap)).astype(np.int64) + 2
+        car = np.repeat(np.arange(nv), n_steps)
+        step = arrays.rank(car) - 1 + k0.astype(np.int64)[car]
+        length = np.where(step == 0, first_gap[car], gap[car])
+        length = length * rng.gamma(25.0, 1 / 25.0, len(car))
+        when = np.round(base[car] + arrays.run_cumsum(car, length)).astype(np.int64)
         # the owner comes to the dealer for a scheduled service, less often after the warranty
-        age = (when - veh["day"][:, None]) / 365.25
+        age = (when - veh["day"][car]) / 365.25
         share = np.where(
             age < s["warranty_years"],
             s["dealer_share_in_warranty"],
             s["dealer_share_after_warranty"],
         )
-        share = share * (0.6 + 0.4 * self.loyalty[who][:, None] / 0.5).clip(0, 1.25)
-        comes = rng.random((nv, steps)) < np.clip(share, 0, 0.98)
-        ok = comes & (when >= 0) & (when <= veh["until"][:, None])
-        v, step = np.nonzero(ok)
-        day = when[v, step]
-        kind = np.where(step == 0, 0, 1)
+        share = share * (0.6 + 0.4 * self.loyalty[who][car] / 0.5).clip(0, 1.25)
+        comes = rng.random(len(car)) < np.clip(share, 0, 0.98)
+        ok = comes & (when >= 0) & (when <= veh["until"][car])
+        v, day = car[ok], when[ok]
+        kind = np.where(step[ok] == 0, 0, 1)
         # repairs at random through each car's life inside the window
         first_day = np.maximum(veh["day"], 0)
         life = np.maximum(veh["until"] - first_day + 1, 0)
@@ -1288,16 +1293,15 @@ class AutoBlock(Block):
         mobile = rng.random(len(who)) < w["mobile_share"][self.locale.code]
         # pages: a landing page, then more the keener the visitor
         base, per = w["extra_pages"]
-        pages = 1 + np.where(
-            owner, rng.poisson(w["owner_extra_pages"], len(who)), rng.poisson(base + per * x)
-        )
+        pages = 1 + rng.poisson(np.where(owner, w["owner_extra_pages"], base + per * x))
         s = np.repeat(np.arange(len(who)), pages)
-        step = arrays.rank(s) - 1
+        step = arrays.positions(pages)
         # each page from its mix: the landing page's, a browser's, a buyer's or an owner's
         mix = np.where(owner[s], 3, np.where(rng.random(len(s)) < x[s], 2, 1))
         mix[step == 0] = 0
-        cdf = np.stack([cumulative(w[k]) for k in ("landing", "browse", "buy", "owner")])
-        page = (rng.random(len(s))[:, None] >= cdf[mix]).sum(axis=1)
+        # (the four mixes' cumulative shares side by side, the k-th shifted by k: one search)
+        cdf = np.concatenate([k + cumulative(w[m]) for k, m in enumerate(WEB_MIXES)])
+        page = cdf.searchsorted(mix + rng.random(len(s)), side="right") - mix * len(PAGES)
         shows = np.isin(
             page, [PAGES.index(p) for p in ("model", "configurator", "finance calculator")]
         )
@@ -1307,22 +1311,25 @@ class AutoBlock(Block):
         # a late visit starts early enough to end by midnight
         second = np.minimum(second, np.maximum(86_399 - arrays.group_sum(s, dwell, len(who)), 0))
         # visits in order of customer and time, their pages after them
-        order = np.lexsort((second, day, who))
+        order = np.argsort(
+            arrays.pack((who, self.n), (day, self.end + 1), (second, 86_400)), kind="stable"
+        )
         counts = pages[order]
-        first_page = (np.cumsum(pages) - pages)[order]
-        moved = np.repeat(first_page - (np.cumsum(counts) - counts), counts) + np.arange(len(s))
+        moved = np.repeat((np.cumsum(pages) - pages)[order], counts) + arrays.positions(counts)
         s = np.repeat(np.arange(len(who)), counts)  # the sorted visit of each sorted page
         page, shows, shown, dwell = page[moved], shows[moved], shown[moved], dwell[moved]
         who, day, second, mobile = who[order], day[order], second[order], mobile[order]
-        offset = arrays.run_cumsum(s, dwell) - dwell
+        before = np.cumsum(dwell) - dwell  # seconds from the visit's start to each page
+        offset = before - np.repeat(before[np.cumsum(counts) - counts], counts)
         stamp = days_to_dates(self.window.start, day[s]) + (second[s] + offset).astype(
             "timedelta64[s]"
         )
         customer = self.ids[who]
         visit = customer * PER_CUSTOMER_PAGES + arrays.rank(who)
+        per_customer = np.bincount(who, weights=counts, minlength=self.n).astype(np.int64)
         return pa.Table.from_arrays(
             [
-                pa.array(customer[s] * PER_CUSTOMER_PAGES + arrays.rank(who[s])),
+                pa.array(customer[s] * PER_CUSTOMER_PAGES + 1 + arrays.positions(per_customer)),
                 pa.array(customer[s]),
                 pa.array(visit[s]),
                 pa.array(stamp),
