@@ -31,6 +31,7 @@ from generator.streams import stream
 
 RATES_FILE = Path(__file__).resolve().parent / "data" / "decay.json"
 KINDS = ("moved", "new_phone", "name_change", "consent_withdrawn", "died")
+_KIND_TYPE = pd.CategoricalDtype(pd.Index(list(KINDS), dtype="str"))
 ADDRESS = ("address", "city", "region", "postcode")
 # the columns an event changes, by kind
 CHANGES = {
@@ -151,31 +152,31 @@ def life_events(
 
 def _frame(people, who, day, kind, **values) -> dict[str, np.ndarray]:
     """One kind of event as aligned arrays (customer index, day, kind, new values)."""
-    part = {"who": who, "date": day.astype("datetime64[s]"), "kind": np.full(len(who), kind)}
+    part = {
+        "who": who,
+        "date": day.astype("datetime64[s]"),
+        "kind": np.full(len(who), KINDS.index(kind), np.int8),
+    }
     for column in COLUMNS[3:]:
         part[column] = values.get(column, np.full(len(who), None, dtype=object))
     return part
 
 
 # events of a customer on the same day come in the kinds' alphabetical order
-_ORDER = {kind: rank for rank, kind in enumerate(sorted(KINDS))}
+_ORDER = np.argsort(np.argsort(KINDS))  # kind code -> its rank in that order
 
 
 def _assemble(people: pd.DataFrame, parts: list[dict]) -> pd.DataFrame:
     """All the events, sorted by customer, date and kind, at most one of a kind a day."""
     joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    rank = (
-        np.vectorize(_ORDER.get, otypes=[np.int64])(joined["kind"])
-        if len(joined["kind"])
-        else joined["kind"]
-    )
+    rank = _ORDER[joined["kind"]]
     order = np.lexsort((rank, joined["date"], joined["who"]))
     key = np.stack([joined["who"][order], joined["date"][order].astype(np.int64), rank[order]])
     keep = order[np.r_[True, (key[:, 1:] != key[:, :-1]).any(axis=0)]] if len(order) else order
     frame = {
         "customer_id": people["customer_id"].to_numpy()[joined["who"][keep]],
         "date": joined["date"][keep],
-        "kind": pd.Categorical(joined["kind"][keep], categories=list(KINDS)),
+        "kind": pd.Categorical.from_codes(joined["kind"][keep], dtype=_KIND_TYPE),
     }
     for column in COLUMNS[3:]:
         frame[column] = joined[column][keep]

@@ -1171,8 +1171,8 @@ class AutoBlock(Block):
         price = price * rng.lognormal(0, 0.35, len(v)) * (1 + 0.3 * (veh["model"][v] % TRIMS) / 2)
         cost = np.round(price, 2)
         revenue = np.where(warranty | (kind == 0), 0.0, cost)  # the first service is free
-        # visits are numbered per customer in time order
-        order = np.lexsort((day, who))
+        # visits are numbered per customer in time order (days are in the window: 0..end)
+        order = np.argsort(arrays.pack((who, self.n), (day, self.end + 1)), kind="stable")
         v, day, kind, who, km, warranty, revenue, cost = (
             a[order] for a in (v, day, kind, who, km, warranty, revenue, cost)
         )
