@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from generator import locales
+from generator.builder import industry
 from generator.schema import Schema, Table
 from generator.sources import for_locale
 
@@ -159,6 +161,21 @@ class Dataset(Mapping):
     @property
     def as_of(self) -> pd.Timestamp:
         return pd.Timestamp(self.manifest["parameters"]["as_of"])
+
+    @property
+    def locale(self) -> str:
+        """The locale the database was built in: en_US or zh_CN."""
+        return self.manifest["parameters"]["locale"]
+
+    @property
+    def company(self) -> str:
+        """The company's name in the database's locale."""
+        return for_locale(industry(self.industry).COMPANY, self.locale)
+
+    @property
+    def currency(self) -> str:
+        """The currency of the money columns: USD for en_US, CNY for zh_CN."""
+        return locales.get(self.locale).currency
 
     # -- SQL
     @property

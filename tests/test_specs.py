@@ -95,3 +95,4 @@ def test_every_industry_module_keeps_the_contract(name):
     assert module.BLOCK.industry == name
     assert module.REGION is None or set(module.REGION) == {"en_US", "zh_CN"}
     assert isinstance(module.BLOCK_SIZE, int) and module.BLOCK_SIZE >= 1_000
+    assert set(module.COMPANY) == {"en_US", "zh_CN"}

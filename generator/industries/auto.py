@@ -158,6 +158,7 @@ EVENTS = (
     "web_page_views",
 )  # counted by the benchmark
 
+COMPANY = SPEC["company"]["name"]  # the company's name, per locale
 REGION = SPEC["company"]["region"]  # where the customers live, per locale
 BLOCK_SIZE = 10_000  # customers per block: a few sales events and web page views each
 C = Column

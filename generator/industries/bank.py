@@ -57,6 +57,7 @@ NEVER = 10**7  # a day index far past any window: "not closed"
 PEOPLE = "customers"  # the table of the people each block is made of
 EVENTS = ("transactions", "monthly_balances")  # counted by the benchmark
 
+COMPANY = SPEC["bank"]["name"]  # the company's name, per locale
 REGION = SPEC["bank"]["region"]  # where the customers live, per locale
 BLOCK_SIZE = 2_000  # customers per block: about 160 transactions each
 C = Column

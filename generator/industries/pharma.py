@@ -46,6 +46,7 @@ CALL_NUMBERS = 100_000
 # shown to students: pseudonymised patients carry no name, street address or e-mail
 HIDDEN_PERSON_FIELDS = ("given_name", "family_name", "address", "email", "phone")
 
+COMPANY = SPEC["company"]["name"]  # the company's name, per locale
 REGION = None  # customers live nationwide
 BLOCK_SIZE = 10_000  # patients per block: about 20 fills and prescriptions each
 C = Column

@@ -41,6 +41,7 @@ GROUPS = ("treatment", "control")
 # a receipt number is the customer number followed by five digits: the customer's n-th trip
 RECEIPT_NUMBERS = 100_000
 
+COMPANY = SPEC["chain"]["name"]  # the company's name, per locale
 REGION = SPEC["chain"]["region"]  # where the customers live, per locale
 BLOCK_SIZE = 2_000  # customers per block: about 180 receipt lines each
 C = Column
