@@ -128,7 +128,8 @@ class Table(Kind):
         return None
 
     def _normal(self, frame):
-        frame = _flat(frame)[list(self.columns) or None]
+        # ``unstack`` and ``pivot`` name the column axis; that name is not part of the answer
+        frame = _flat(frame).rename_axis(columns=None)[list(self.columns) or None]
         if not self.ordered:
             frame = frame.sort_values(list(frame.columns), kind="stable")
         return frame.reset_index(drop=True)
