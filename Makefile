@@ -41,8 +41,9 @@ $(DATASETS_BUILT): $(INSTALLED) $(GENERATOR_SOURCES) course/datasets.py
 	$(BIN)/python -m course.datasets --out datasets --quiet
 	@touch $@
 
+# the course folder is the file browser's root; the first notebook opens in it
 lab: $(DATASETS_BUILT)
-	$(BIN)/jupyter lab $(wildcard $(FIRST_NOTEBOOK)) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST_NOTEBOOK) $(LAB_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -76,3 +76,9 @@ def test_no_news_prompt_greets_the_class(lab):
     settings = get(lab, "/lab/api/settings/@jupyterlab/apputils-extension:notification")
     # the override file make lab installs becomes the default the class starts with
     assert settings["schema"]["properties"]["fetchNews"]["default"] == "false"
+
+
+def test_the_lab_opens_on_the_welcome_notebook(lab):
+    request = urllib.request.Request(lab + "/", headers={"Authorization": f"token {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.url.endswith("/lab/tree/notebooks/00_welcome.ipynb")

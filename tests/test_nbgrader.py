@@ -1,4 +1,5 @@
-"""Instructors can load the solution notebooks into nbgrader: a real generate + autograde run."""
+"""Instructors can load the solution notebooks into nbgrader: a real generate + autograde run,
+for the fixture course and for every chapter's solutions."""
 
 import os
 import shutil
@@ -10,9 +11,19 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import MINICOURSE
+from conftest import MINICOURSE, ROOT
 
-ASSIGNMENT = "minicourse"
+# assignment -> (its solution notebook, the exercise notebook we write from it)
+ASSIGNMENTS = {
+    "minicourse": (
+        MINICOURSE / "solutions" / "01_minicourse.ipynb",
+        MINICOURSE / "exercises" / "01_minicourse.ipynb",
+    ),
+    **{
+        path.stem: (path, ROOT / "exercises" / path.name)
+        for path in sorted((ROOT / "solutions").glob("*.ipynb"))
+    },
+}
 
 
 def nbgrader(course, *args):
@@ -25,29 +36,38 @@ def nbgrader(course, *args):
             **os.environ,
             # nbgrader runs its own tools (alembic) from the environment's bin folder
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
-            "PYTHONPATH": str(MINICOURSE),
+            "PYTHONPATH": str(MINICOURSE),  # the fixture's check module
         },
-    )  # the fixture's check module
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def points(path) -> int:
+    cells = nbformat.read(path, as_version=4).cells
+    return sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in cells)
+
+
+@pytest.fixture(scope="module", params=list(ASSIGNMENTS))
+def graded(request, tmp_path_factory):
+    assignment = request.param
+    solution, _ = ASSIGNMENTS[assignment]
     course = tmp_path_factory.mktemp("course")
     (course / "nbgrader_config.py").write_text('c.CourseDirectory.course_id = "kit"\n')
-    shutil.copytree(MINICOURSE / "solutions", course / "source" / ASSIGNMENT)
-    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    (course / "source" / assignment).mkdir(parents=True)
+    shutil.copy(solution, course / "source" / assignment)
+    nbgrader(course, "generate_assignment", assignment)
     # one student hands in the blank release, another the solution
-    shutil.copytree(course / "release" / ASSIGNMENT, course / "submitted" / "blank" / ASSIGNMENT)
-    shutil.copytree(course / "source" / ASSIGNMENT, course / "submitted" / "perfect" / ASSIGNMENT)
-    nbgrader(course, "autograde", ASSIGNMENT)
+    shutil.copytree(course / "release" / assignment, course / "submitted" / "blank" / assignment)
+    shutil.copytree(course / "source" / assignment, course / "submitted" / "perfect" / assignment)
+    nbgrader(course, "autograde", assignment)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         yield (
+            assignment,
             {
                 student: (
-                    gradebook.find_submission(ASSIGNMENT, student).score,
-                    gradebook.find_submission(ASSIGNMENT, student).max_score,
+                    gradebook.find_submission(assignment, student).score,
+                    gradebook.find_submission(assignment, student).max_score,
                 )
                 for student in ("blank", "perfect")
             },
@@ -56,19 +76,21 @@ def graded(tmp_path_factory):
 
 
 def test_the_solution_gets_full_marks(graded):
-    scores, _ = graded
+    assignment, scores, _ = graded
     score, max_score = scores["perfect"]
-    assert max_score == 3 and score == max_score
+    assert max_score == points(ASSIGNMENTS[assignment][0]) >= 3
+    assert score == max_score
 
 
 def test_the_blank_exercise_gets_zero(graded):
-    scores, _ = graded
-    assert scores["blank"] == (0, 3)
+    assignment, scores, _ = graded
+    assert scores["blank"] == (0, points(ASSIGNMENTS[assignment][0]))
 
 
 def test_nbgraders_student_version_matches_ours(graded):
     """What nbgrader releases has the same cells as the exercise notebook we write."""
-    _, course = graded
-    released = nbformat.read(course / "release" / ASSIGNMENT / "01_minicourse.ipynb", 4)
-    ours = nbformat.read(MINICOURSE / "exercises" / "01_minicourse.ipynb", 4)
+    assignment, _, course = graded
+    solution, exercise = ASSIGNMENTS[assignment]
+    released = nbformat.read(course / "release" / assignment / solution.name, 4)
+    ours = nbformat.read(exercise, 4)
     assert [c.source for c in released.cells] == [c.source for c in ours.cells]
