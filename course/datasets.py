@@ -6,7 +6,7 @@ extracts, carrying errors at 5 %; then Parquet and SQLite copies for fast loadin
 data (the tests run every notebook on two such builds)::
 
     python -m course.datasets --out datasets
-    python -m course.datasets --out /tmp/zh --seed 2024 --locale zh_CN
+    python -m course.datasets --out other-data --seed 2024 --locale zh_CN
 """
 
 from __future__ import annotations
