@@ -54,10 +54,12 @@ class Column:
             checks.append(f"{self.name} IN ({listed})")
         if self.type == "bool":
             checks.append(f"{self.name} IN (0, 1)")
-        if self.type == "date":  # IS, not =: a malformed date gives NULL, which = lets through
-            checks.append(f"date({self.name}) IS {self.name}")
+        # IS, not =: a malformed date gives NULL, which = lets through; the +0 modifier makes
+        # SQLite normalise a day that does not exist (30 February becomes 1 March), so it fails
+        if self.type == "date":
+            checks.append(f"date({self.name}, '+0 days') IS {self.name}")
         if self.type == "timestamp":
-            checks.append(f"datetime({self.name}) IS {self.name}")
+            checks.append(f"datetime({self.name}, '+0 seconds') IS {self.name}")
         if self.type == "money":
             checks.append(f"{self.name} = round({self.name}, 2)")
         parts += [f"CHECK ({c})" for c in checks]

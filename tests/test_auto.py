@@ -57,6 +57,8 @@ def test_the_database_refuses_a_bad_row(data, tmp_path):
     db.execute("PRAGMA foreign_keys = ON")
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("INSERT INTO dealers VALUES (1, 'x', 'y', 'z', '31/12/2024', 10)")
+    with pytest.raises(sqlite3.IntegrityError):  # a day that does not exist
+        db.execute("INSERT INTO dealers VALUES (1, 'x', 'y', 'z', '2024-02-30', 10)")
     with pytest.raises(sqlite3.IntegrityError):  # no such customer
         db.execute("INSERT INTO surveys VALUES (1, 99, 1, 'service', '2024-01-01', 9)")
     db.execute("INSERT INTO dealers VALUES (1, 'x', 'y', 'z', '2020-01-01', 10)")
