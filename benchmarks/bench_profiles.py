@@ -12,9 +12,9 @@ import pandas as pd
 from faker import Faker
 
 from generator import locales
-from generator.industries.retail import SPEC
+from generator.industries.retail import BLOCK_SIZE, SPEC
 from generator.population import Window, customers
-from generator.streams import BLOCK_SIZE, blocks
+from generator.streams import blocks
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 WINDOW = Window(pd.Timestamp("2025-12-31"), 3)
@@ -53,7 +53,7 @@ def vectorised_profiles(locale: str, n: int) -> float:
         spec, loc, WINDOW, 1, 0, 1, BLOCK_SIZE, industry="retail"
     )  # warm the vocabulary caches
     start = time.perf_counter()
-    for block, (first, count) in enumerate(blocks(n)):
+    for block, (first, count) in enumerate(blocks(n, BLOCK_SIZE)):
         customers(spec, loc, WINDOW, 1, block, first, count, industry="retail")
     return n / (time.perf_counter() - start)
 

@@ -11,11 +11,6 @@ import zlib
 
 import numpy as np
 
-# Customers are made in blocks; a block is the unit of randomness and of output (one Parquet
-# row group per table and block), never split across shards. Each industry sets its block
-# size so that a block holds a few hundred thousand event rows; this is the usual one.
-BLOCK_SIZE = 2_000
-
 
 def stream(seed: int, purpose: str, block: int = 0) -> np.random.Generator:
     """The random generator for one purpose (e.g. "retail.trips") and one customer block."""
@@ -38,6 +33,11 @@ def choose(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
     return cdf.searchsorted(rng.random(n), side="right")
 
 
-def blocks(customers: int, size: int = BLOCK_SIZE) -> list[tuple[int, int]]:
-    """(first customer number, count) of each block of ``size``; customer numbers start at 1."""
+def blocks(customers: int, size: int) -> list[tuple[int, int]]:
+    """(first customer number, count) of each block of ``size``; customer numbers start at 1.
+
+    A block is the unit of randomness and of output (one Parquet row group per table and
+    block), never split across shards. Each industry sets its ``BLOCK_SIZE`` so that a block
+    holds a few hundred thousand event rows.
+    """
     return [(start + 1, min(size, customers - start)) for start in range(0, customers, size)]

@@ -1,4 +1,5 @@
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -23,6 +24,14 @@ def assert_database_intact(data) -> None:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in data}
     assert counts == {t: data.manifest["rows"][t] for t in data}
+
+
+def empty_database(data, folder) -> sqlite3.Connection:
+    """An empty copy of a build's SQLite schema, foreign keys enforced: to try rows on."""
+    db = sqlite3.connect(folder / "empty.sqlite")
+    db.executescript(data.schema.ddl())
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
 
 
 def industry_build(industry: str, name: str, options: dict | None, tmp_path_factory):

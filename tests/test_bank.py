@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import assert_database_intact, industry_build
+from conftest import assert_database_intact, empty_database, industry_build
 
 BUILDS = {
     "default": None,
@@ -46,9 +46,7 @@ def test_sqlite_keys_and_constraints_hold(data):
 
 
 def test_the_database_refuses_a_bad_row(data, tmp_path):
-    db = sqlite3.connect(tmp_path / "copy.sqlite")
-    db.executescript(data.schema.ddl())
-    db.execute("PRAGMA foreign_keys = ON")
+    db = empty_database(data, tmp_path)
     db.execute("INSERT INTO branches VALUES (1, 'x', 'y', 'z', '2020-01-01', 10)")
     with pytest.raises(sqlite3.IntegrityError):  # not a date
         db.execute("INSERT INTO branches VALUES (2, 'x', 'y', 'z', '31/12/2024', 10)")

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from generator import decay, locales
-from generator.industries.retail import SPEC
+from generator.industries.retail import BLOCK_SIZE, SPEC
 from generator.population import Window, customers
 from generator.streams import blocks
 
@@ -19,7 +19,7 @@ def block(request):
     locale = locales.get(request.param)
     region = SPEC["chain"]["region"][request.param]
     people, events = [], []
-    for number, (first, count) in enumerate(blocks(6000)):
+    for number, (first, count) in enumerate(blocks(6000, BLOCK_SIZE)):
         p = customers(
             SPEC["population"], locale, WINDOW, 3, number, first, count, region, industry="retail"
         )

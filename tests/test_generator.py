@@ -5,6 +5,7 @@ Every test that builds data runs for each industry.
 
 import hashlib
 import json
+import sqlite3
 import subprocess
 import sys
 
@@ -15,6 +16,7 @@ import generator
 from generator import builder, writers
 from generator.dataset import to_pandas
 from generator.params import Params
+from generator.schema import Column, Schema, Table
 
 from conftest import ROOT
 
@@ -128,6 +130,23 @@ def test_the_data_dictionary_covers_every_table(small):
         assert f"`{table.path}`" in text
         for column in table.columns:
             assert f"`{column.name}`" in text
+
+
+def test_the_schema_refuses_days_and_times_that_do_not_exist():
+    """SQLite's date() hands '2024-02-30' back unchanged; the CHECK must still refuse it."""
+    when = Table(
+        "events",
+        "A test table",
+        "测试",
+        (Column("day", "date", "Day"), Column("at", "timestamp", "Time")),
+        key=("day",),
+    )
+    db = sqlite3.connect(":memory:")
+    db.executescript(Schema(industry="test", title="test", tables=(when,)).ddl())
+    db.execute("INSERT INTO events VALUES ('2024-02-29', '2024-02-29 23:59:59')")
+    for bad in [("2024-02-30", "2024-03-01 10:00:00"), ("2024-03-02", "2024-02-30 10:00:00")]:
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute("INSERT INTO events VALUES (?, ?)", bad)
 
 
 @pytest.mark.parametrize("industry", INDUSTRIES)

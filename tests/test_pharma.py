@@ -11,7 +11,7 @@ import pytest
 
 from generator.industries.pharma import SPEC
 
-from conftest import assert_database_intact, industry_build
+from conftest import assert_database_intact, empty_database, industry_build
 
 BUILDS = {
     "default": None,
@@ -43,9 +43,7 @@ def test_sqlite_keys_and_constraints_hold(data):
 
 
 def test_the_database_refuses_a_bad_row(data, tmp_path):
-    db = sqlite3.connect(tmp_path / "copy.sqlite")
-    db.executescript(data.schema.ddl())
-    db.execute("PRAGMA foreign_keys = ON")
+    db = empty_database(data, tmp_path)
     db.execute("INSERT INTO products VALUES (101, 'x', 'diabetes', 28, 10.5, '2020-01-01')")
     with pytest.raises(sqlite3.IntegrityError):  # a price with fractions of a cent
         db.execute("INSERT INTO products VALUES (102, 'y', 'diabetes', 28, 10.555, '2020-01-01')")

@@ -11,7 +11,7 @@ import pytest
 
 from generator.industries.retail import SPEC
 
-from conftest import assert_database_intact, industry_build
+from conftest import assert_database_intact, empty_database, industry_build
 
 BUILDS = {
     "default": None,
@@ -43,9 +43,7 @@ def test_sqlite_keys_and_constraints_hold(data):
 
 
 def test_the_database_refuses_a_bad_row(data, tmp_path):
-    db = sqlite3.connect(tmp_path / "copy.sqlite")
-    db.executescript(data.schema.ddl())
-    db.execute("PRAGMA foreign_keys = ON")
+    db = empty_database(data, tmp_path)
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("INSERT INTO stores VALUES (1, 'x', 'y', 'z', '31/12/2024', 100)")
     with pytest.raises(sqlite3.IntegrityError):  # no such customer
