@@ -52,6 +52,13 @@ def run(
     )
 
 
+def sent_dates(treated, launched_on) -> np.ndarray:
+    """The day each contact was sent: the launch day for the treatment group, none (NaT) for
+    the control group."""
+    day = np.datetime64(pd.Timestamp(launched_on).date(), "s")
+    return np.where(np.asarray(treated), day, np.datetime64("NaT", "s"))
+
+
 def truth_table(who: str = "customer", response: str = "responding") -> Table:
     """The ``campaign_truth`` table every industry with campaigns keeps under ``_truth/``.
 

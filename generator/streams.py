@@ -33,6 +33,25 @@ def choose(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
     return cdf.searchsorted(rng.random(n), side="right")
 
 
+SHARE_CELLS = 1000
+
+
+def share_table(p, cells: int = SHARE_CELLS) -> np.ndarray:
+    """Positions 0, 1... of ``p``, each repeated in proportion to its share: indexing the table
+    with ``rng.integers(0, cells, n)`` draws ``n`` positions with exactly those shares, several
+    times faster than :func:`choose` when there are many draws.
+
+    The shares must be whole numbers of ``1/cells`` (thousandths by default), as shares written
+    in a spec are.
+    """
+    p = np.asarray(p, dtype=float)
+    counts = p / p.sum() * cells
+    whole = np.round(counts)
+    if not np.allclose(counts, whole, rtol=0, atol=1e-6):
+        raise ValueError(f"shares {p.tolist()} are not whole numbers of 1/{cells}")
+    return np.repeat(np.arange(len(p)), whole.astype(np.int64))
+
+
 def blocks(customers: int, size: int) -> list[tuple[int, int]]:
     """(first customer number, count) of each block of ``size``; customer numbers start at 1.
 

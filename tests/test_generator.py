@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,6 +18,7 @@ from generator import builder, writers
 from generator.dataset import to_pandas
 from generator.params import Params
 from generator.schema import Column, Schema, Table
+from generator.streams import share_table
 
 from conftest import ROOT
 
@@ -265,3 +267,12 @@ def test_a_write_error_in_the_background_writer_fails_the_build(tmp_path, monkey
     assert "No space left on device" in capsys.readouterr().err
     assert files(tmp_path / "retail") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["retail"]
+
+
+def test_a_share_table_draws_exactly_the_shares():
+    table = share_table([0.45, 0.55, 0])
+    assert len(table) == 1000
+    assert np.bincount(table, minlength=3).tolist() == [450, 550, 0]
+    assert share_table([1, 3], cells=4).tolist() == [0, 1, 1, 1]  # shares are normalised
+    with pytest.raises(ValueError, match="not whole numbers of 1/1000"):
+        share_table([1, 2])  # thirds

@@ -24,7 +24,7 @@ from generator.blocks import Block
 from generator.locales import Locale
 from generator.population import Window
 from generator.schema import Column, Schema, Table
-from generator.streams import choose, cumulative, stream
+from generator.streams import SHARE_CELLS, choose, cumulative, share_table, stream
 
 SPEC = json.loads(Path(__file__).with_suffix(".json").read_text(encoding="utf-8"))
 SOURCES = tuple(SPEC["population"]["acquisition_sources"])
@@ -42,6 +42,9 @@ SURVEY_KINDS = ("purchase", "service")
 PAGES = tuple(SPEC["web"]["pages"])
 DEVICES = ("mobile", "desktop")
 WEB_MIXES = ("landing", "browse", "buy", "owner")  # the page mixes of the web spec
+# the four mixes' share tables one after the other: mix k's pages from cell k * SHARE_CELLS on
+_PAGE_DRAW = np.concatenate([share_table(SPEC["web"][m]) for m in WEB_MIXES])
+_SHOWS_MODEL = np.isin(PAGES, ("model", "configurator", "finance calculator"))  # per page
 GROUPS = ("treatment", "control")
 # id schemes: a lead or a sale is the customer number followed by one digit (1 = first car,
 # 2 = replacement), a follow-up the lead number followed by one digit, a service visit or a
@@ -135,8 +138,7 @@ def _cat(names: tuple[str, ...], codes: np.ndarray) -> pd.Categorical:
 
 def _labels(names: tuple[str, ...], codes: np.ndarray) -> pa.Array:
     """Category codes as an Arrow column of their names."""
-    codes = pa.array(np.asarray(codes, np.int8))
-    return pa.DictionaryArray.from_arrays(codes, pa.array(names)).cast(pa.string())
+    return pa.array(names).take(pa.array(np.asarray(codes, np.int8)))
 
 
 @functools.cache
@@ -160,7 +162,7 @@ EVENTS = (
 
 COMPANY = SPEC["company"]["name"]  # the company's name, per locale
 REGION = SPEC["company"]["region"]  # where the customers live, per locale
-BLOCK_SIZE = 10_000  # customers per block: a few sales events and web page views each
+BLOCK_SIZE = 20_000  # customers per block: about 20 events each (mostly web page views)
 C = Column
 _person = population.person_columns(
     SPEC["population"],
@@ -838,7 +840,7 @@ class AutoBlock(Block):
             uplift,
         )
         result["channel"] = c.channel
-        result["sent_on"] = np.where(result["treated"], c.launched_on, pd.NaT)
+        result["sent_on"] = campaign_engine.sent_dates(result["treated"], c.launched_on)
         return result
 
     # -- assembly
@@ -1261,12 +1263,12 @@ class AutoBlock(Block):
         # research: visits from the lead's day until the sale it closed, or for some weeks
         who_l = leads["customer_id"].to_numpy() - (self.ids[0] if self.n else 0)
         created = days(leads["created_on"])
-        closed = sales[sales["lead_id"].notna()]
-        sale_day = (
-            pd.Series(days(closed["sold_on"]), index=closed["lead_id"].to_numpy(np.int64))
-            .reindex(leads["lead_id"].to_numpy())
-            .to_numpy(np.float64)
+        closed = sales["lead_id"].notna().to_numpy()
+        sale_day = np.full(len(leads), np.inf)
+        closing = pd.Index(leads["lead_id"].to_numpy()).get_indexer(
+            sales["lead_id"].to_numpy(np.int64, na_value=0)[closed]
         )
+        sale_day[closing] = days(sales["sold_on"])[closed]
         until = np.fmin(sale_day, created + w["research_days"])
         until = np.minimum(until, self.last[who_l]).astype(np.int64)
         intent = self.intent[who_l]
@@ -1292,50 +1294,47 @@ class AutoBlock(Block):
         second = choose(rng, cumulative(w["hours"]), len(who)) * 3600
         second += rng.integers(0, 3600, len(who))
         mobile = rng.random(len(who)) < w["mobile_share"][self.locale.code]
+        # the visits in order of customer, day and time; their pages are drawn in that order
+        day_of = arrays.pack((who, self.n), (day, self.end + 1))  # the customer's day
+        order = np.argsort(day_of * 86_400 + second, kind="stable")
+        who, day, day_of, owner = who[order], day[order], day_of[order], owner[order]
+        model, x, second, mobile = model[order], x[order], second[order], mobile[order]
         # pages: a landing page, then more the keener the visitor
         base, per = w["extra_pages"]
         pages = 1 + rng.poisson(np.where(owner, w["owner_extra_pages"], base + per * x))
-        s = np.repeat(np.arange(len(who)), pages)
-        step = arrays.positions(pages)
+        s = np.repeat(np.arange(len(who)), pages)  # the visit of each page
+        first = np.cumsum(pages) - pages  # each visit's first page
         # each page from its mix: the landing page's, a browser's, a buyer's or an owner's
-        mix = np.where(owner[s], 3, np.where(rng.random(len(s)) < x[s], 2, 1))
-        mix[step == 0] = 0
-        # (the four mixes' cumulative shares side by side, the k-th shifted by k: one search)
-        cdf = np.concatenate([k + cumulative(w[m]) for k, m in enumerate(WEB_MIXES)])
-        page = cdf.searchsorted(mix + rng.random(len(s)), side="right") - mix * len(PAGES)
-        shows = np.isin(
-            page, [PAGES.index(p) for p in ("model", "configurator", "finance calculator")]
-        )
+        mix = 1 + (rng.random(len(s)) < x[s])
+        mix[owner[s]] = 3
+        mix[first] = 0
+        page = _PAGE_DRAW[mix * SHARE_CELLS + rng.integers(0, SHARE_CELLS, len(s), np.int16)]
+        shows = _SHOWS_MODEL[page]
         other = model_ids[rng.integers(0, len(model_ids), len(s))]
         shown = np.where(rng.random(len(s)) < w["other_model_share"], other, model[s])
         dwell = 5 + np.floor(rng.exponential(w["seconds_per_page"], len(s))).astype(np.int64)
-        # a late visit starts early enough to end by midnight
-        second = np.minimum(second, np.maximum(86_399 - arrays.group_sum(s, dwell, len(who)), 0))
-        # visits in order of customer and time, their pages after them
-        order = np.argsort(
-            arrays.pack((who, self.n), (day, self.end + 1), (second, 86_400)), kind="stable"
-        )
-        counts = pages[order]
-        moved = np.repeat((np.cumsum(pages) - pages)[order], counts) + arrays.positions(counts)
-        s = np.repeat(np.arange(len(who)), counts)  # the sorted visit of each sorted page
-        page, shows, shown, dwell = page[moved], shows[moved], shown[moved], dwell[moved]
-        who, day, second, mobile = who[order], day[order], second[order], mobile[order]
-        before = np.cumsum(dwell) - dwell  # seconds from the visit's start to each page
-        offset = before - np.repeat(before[np.cumsum(counts) - counts], counts)
-        stamp = days_to_dates(self.window.start, day[s]) + (second[s] + offset).astype(
-            "timedelta64[s]"
-        )
+        ended = np.cumsum(dwell)  # seconds since the block's first page began, at each page's end
+        began = ended - dwell
+        offset = began - began[first][s]  # seconds from the visit's start to each page
+        # a late visit starts early enough to end by midnight, and not before an earlier visit
+        # of the same day starts (a running minimum from the day's last visit back)
+        length = ended[first + pages - 1] - began[first]
+        second = np.minimum(second, np.maximum(86_399 - length, 0))
+        second = np.minimum.accumulate((day_of * 86_400 + second)[::-1])[::-1] - day_of * 86_400
+        since = (day * 86_400 + second)[s] + offset
+        stamp = np.datetime64(start, "s") + since.astype("timedelta64[s]")
         customer = self.ids[who]
-        visit = customer * PER_CUSTOMER_PAGES + arrays.rank(who)
-        per_customer = np.bincount(who, weights=counts, minlength=self.n).astype(np.int64)
+        visit_first = arrays.run_first(who)  # each visit's customer's first visit
+        visit = customer * PER_CUSTOMER_PAGES + np.arange(len(who)) - visit_first + 1
+        number = np.arange(len(s)) - first[visit_first][s] + 1  # within the customer
         return pa.Table.from_arrays(
             [
-                pa.array(customer[s] * PER_CUSTOMER_PAGES + 1 + arrays.positions(per_customer)),
+                pa.array(customer[s] * PER_CUSTOMER_PAGES + number),
                 pa.array(customer[s]),
                 pa.array(visit[s]),
                 pa.array(stamp),
                 _labels(PAGES, page),
-                pa.array(np.where(shows, shown, 0), mask=~shows),
+                pa.array(shown, mask=~shows),
                 _labels(DEVICES, ~mobile[s]),
             ],
             schema=SCHEMA.table("web_page_views").arrow,

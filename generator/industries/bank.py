@@ -577,7 +577,7 @@ class BankBlock(Block):
             ).astype(np.int64)
             result["test_group"] = np.where(treated, "treatment", "control")
             result["channel"] = c.channel
-            result["contacted_on"] = np.where(treated, c.launched_on, pd.NaT)
+            result["contacted_on"] = campaign_engine.sent_dates(treated, c.launched_on)
             result["call_seconds"] = pd.array(
                 np.where(treated & (c.channel == "phone"), seconds, 0), dtype="Int64"
             )

@@ -48,7 +48,7 @@ HIDDEN_PERSON_FIELDS = ("given_name", "family_name", "address", "email", "phone"
 
 COMPANY = SPEC["company"]["name"]  # the company's name, per locale
 REGION = None  # customers live nationwide
-BLOCK_SIZE = 10_000  # patients per block: about 20 fills and prescriptions each
+BLOCK_SIZE = 20_000  # patients per block: about 20 fills and prescriptions each
 C = Column
 _person = tuple(
     c

@@ -667,7 +667,7 @@ class RetailBlock(Block):
                 )
             )
             result["channel"] = c.channel
-            result["sent_on"] = np.where(result["treated"], c.launched_on, pd.NaT)
+            result["sent_on"] = campaign_engine.sent_dates(result["treated"], c.launched_on)
             contacts.append(result)
         return events, contacts, responses
 
