@@ -43,7 +43,9 @@ def industry(name: str):
     ``BLOCK``, a :class:`generator.blocks.Block` whose ``tables()`` gives every table's rows for
     one block of ``BLOCK_SIZE`` people (drawn by :func:`generator.population.customers` in
     ``REGION[locale]``, the state or province the company serves, or nationwide where ``REGION``
-    is None).
+    is None). An industry whose reference tables carry events that grow with them (pharma's
+    detailing calls, per doctor) also has ``reference_blocks(seed, locale, window, ref)``,
+    yielding those tables a part at a time.
     """
     if name not in INDUSTRIES:
         raise ValueError(f"unknown industry {name!r} (known: {', '.join(INDUSTRIES)})")
@@ -72,6 +74,17 @@ def schema(name: str, with_sources: bool = False) -> Schema:
     extra = (decay.TABLE, *(sources.TABLES if with_sources else ()))
     own = industry(name).SCHEMA
     return dataclasses.replace(own, tables=own.tables + extra)
+
+
+def reference_blocks(name: str, params: Params) -> Iterator[dict[str, pd.DataFrame]]:
+    """The reference events of an industry that has them, a part at a time (see
+    :func:`industry`); nothing for the others."""
+    module = industry(name)
+    if not hasattr(module, "reference_blocks"):
+        return iter(())
+    locale = locales.get(params.locale)
+    window = Window(params.as_of_date, params.years)
+    return module.reference_blocks(params.seed, locale, window, reference_tables(name, params))
 
 
 def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataFrame | pa.Table]:
@@ -177,6 +190,8 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
     )
     try:
         writer.write(reference_tables(name, params))
+        for tables in reference_blocks(name, params):
+            writer.write(tables)
         if params.sources:
             writer.write(_reference_sources(name, params, extracts))
         for tables in _all_blocks(name, params, progress):

@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from generator import builder
+from generator.industries import pharma
 from generator.industries.pharma import SPEC
+from generator.params import Params
 
 from conftest import assert_database_intact, empty_database, industry_build
 
@@ -211,3 +214,18 @@ def test_loaded_tables_have_proper_types(data):
     assert data["refills"].packs.dtype == "int64"
     with pytest.raises(KeyError, match="ground truth"):
         data["patient_truth"]
+
+
+def test_detailing_calls_are_drawn_a_part_of_the_doctors_at_a_time(monkeypatch):
+    """Calls grow with the doctors, so they are never held whole: memory stays flat."""
+    monkeypatch.setattr(pharma, "DOCTORS_PER_BLOCK", 50)
+    params = Params(customers=6000)
+    doctors = builder.reference_tables("pharma", params)["doctors"]
+    parts = [p["detailing_calls"] for p in builder.reference_blocks("pharma", params)]
+    assert len(parts) == -(-len(doctors) // 50) > 1
+    calls = pd.concat(parts, ignore_index=True)
+    assert calls.call_id.is_unique and calls.call_id.is_monotonic_increasing
+    for number, part in enumerate(parts):  # each part holds its own doctors' calls only
+        own = doctors.doctor_id.iloc[number * 50 : (number + 1) * 50]
+        assert part.doctor_id.isin(own).all()
+    assert set(calls.doctor_id) <= set(doctors.doctor_id)

@@ -10,6 +10,7 @@ covered, PDC) by a known amount. Rates live in ``pharma.json`` beside this file,
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ PRODUCT_BASE = 101  # the first product id; ids are consecutive
 EVENT_NUMBERS = 1_000
 # a detailing call number is the doctor number followed by five digits
 CALL_NUMBERS = 100_000
+DOCTORS_PER_BLOCK = 2_000  # detailing calls are drawn for this many doctors at a time (~90,000)
 # shown to students: pseudonymised patients carry no name, street address or e-mail
 HIDDEN_PERSON_FIELDS = ("given_name", "family_name", "address", "email", "phone")
 
@@ -417,7 +419,7 @@ def _sizes(customers: int, regions: int) -> tuple[int, int, int]:
 
 
 def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
-    """Regions, hospitals, reps, doctors (one per ~25 patients), products, detailing calls."""
+    """Regions, hospitals, reps, doctors (one per ~25 patients) and products."""
     regions = SPEC["regions"][locale.code]
     n_doctors, n_hospitals, n_reps = _sizes(customers, len(regions))
     geo = locale.geography
@@ -442,9 +444,27 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
         "reps": reps,
         "doctors": doctors,
         "products": products,
-        "detailing_calls": _detailing(seed, locale, window, doctors, truth, products),
         "doctor_truth": truth,
     }
+
+
+def reference_blocks(
+    seed: int, locale: Locale, window: Window, ref: dict[str, pd.DataFrame]
+) -> Iterator[dict[str, pd.DataFrame]]:
+    """The detailing calls, for ``DOCTORS_PER_BLOCK`` doctors at a time: an event table that
+    grows with the number of doctors is never held whole (memory stays flat)."""
+    doctors, truth = ref["doctors"], ref["doctor_truth"]
+    for number, first in enumerate(range(0, len(doctors), DOCTORS_PER_BLOCK)):
+        part = slice(first, first + DOCTORS_PER_BLOCK)
+        calls = _detailing(
+            stream(seed, "pharma.detailing", number),
+            locale,
+            window,
+            doctors[part],
+            truth[part],
+            ref["products"],
+        )
+        yield {"detailing_calls": calls}
 
 
 def _hospitals(seed, locale, geo, geo_region, people, n, state_column) -> pd.DataFrame:
@@ -599,8 +619,7 @@ def _specialty_areas() -> np.ndarray:
     return np.array([cumulative(r) for r in rows])
 
 
-def _detailing(seed, locale, window, doctors, truth, products) -> pd.DataFrame:
-    rng = stream(seed, "pharma.detailing")
+def _detailing(rng, locale, window, doctors, truth, products) -> pd.DataFrame:
     spec = SPEC["detailing"]
     months = len(window.days) / 30.44
     rate = np.array([spec["calls_per_month"][t] for t in TIERS])
