@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from generator import arrays
 from generator.locales import Locale
@@ -119,26 +120,25 @@ def life_events(
     home = people["region"].to_numpy(dtype=object)
     who, day = occur(rates["moves_per_year"] * years)
     moved = locale.addresses_within(stream(seed, "decay.addresses", block), home[who])
-    moved = {c: np.asarray(moved[c], dtype=object) for c in ADDRESS}
+    moved = {c: _text(moved[c]) for c in ADDRESS}
     parts.append(_frame(people, who, day, "moved", **moved))
     who, day = occur(rates["phone_changes_per_year"] * years)
     phone_rng = stream(seed, "decay.phones", block)
     area = locale.addresses_within(phone_rng, home[who])["area_code"]
-    phones = locale.phones(phone_rng, area).to_numpy(zero_copy_only=False)
+    phones = locale.phones(phone_rng, area)
     parts.append(_frame(people, who, day, "new_phone", phone=phones))
     married = np.where(female, rates["marriage_name_changes_per_year"], 0.0)
     who, day = occur(married * years)
     first = arrays.starts(who)  # at most one name change each
     who, day = who[first], day[first]
     names = locale.family.draw(stream(seed, "decay.names", block), len(who))
-    names = names.to_numpy(zero_copy_only=False)
     parts.append(_frame(people, who, day, "name_change", family_name=names))
     # a withdrawal concerns one channel, among those the customer had agreed to
     who, day = occur(rates["consent_withdrawals_per_year"] * years)
     pick = rng.integers(0, len(CHANNELS), len(who))
     had = people[[f"consent_{c}" for c in CHANNELS]].to_numpy(bool)[who, pick]
-    channel = np.array(CHANNELS, dtype=object)[pick]
-    parts.append(_frame(people, who[had], day[had], "consent_withdrawn", channel=channel[had]))
+    channel = pa.array(CHANNELS).take(pick[had])
+    parts.append(_frame(people, who[had], day[had], "consent_withdrawn", channel=channel))
     # deaths: among those who stop for good, more often the old
     stopped = people["truth_stopped_on"].to_numpy().astype("datetime64[D]")
     birth = people["birth_date"].to_numpy().astype("datetime64[D]")
@@ -150,15 +150,24 @@ def life_events(
     return _assemble(people, parts)
 
 
-def _frame(people, who, day, kind, **values) -> dict[str, np.ndarray]:
-    """One kind of event as aligned arrays (customer index, day, kind, new values)."""
+def _text(values) -> pa.Array:
+    """Text (a pandas column, a Categorical or Arrow) as an Arrow string array."""
+    if not isinstance(values, pa.Array):
+        values = pa.array(np.asarray(values, dtype=object), pa.string())
+    return values.cast(pa.string())
+
+
+def _frame(people, who, day, kind, **values) -> dict[str, np.ndarray | pa.Array]:
+    """One kind of event as aligned arrays (customer index, day, kind, and the new values as
+    Arrow text, empty where the kind does not change them)."""
     part = {
         "who": who,
         "date": day.astype("datetime64[s]"),
         "kind": np.full(len(who), KINDS.index(kind), np.int8),
     }
     for column in COLUMNS[3:]:
-        part[column] = values.get(column, np.full(len(who), None, dtype=object))
+        given = values.get(column)
+        part[column] = pa.nulls(len(who), pa.string()) if given is None else _text(given)
     return part
 
 
@@ -168,7 +177,9 @@ _ORDER = np.argsort(np.argsort(KINDS))  # kind code -> its rank in that order
 
 def _assemble(people: pd.DataFrame, parts: list[dict]) -> pd.DataFrame:
     """All the events, sorted by customer, date and kind, at most one of a kind a day."""
-    joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    joined = {
+        name: np.concatenate([part[name] for part in parts]) for name in ("who", "date", "kind")
+    }
     rank = _ORDER[joined["kind"]]
     order = np.lexsort((rank, joined["date"], joined["who"]))
     key = np.stack([joined["who"][order], joined["date"][order].astype(np.int64), rank[order]])
@@ -179,7 +190,8 @@ def _assemble(people: pd.DataFrame, parts: list[dict]) -> pd.DataFrame:
         "kind": pd.Categorical.from_codes(joined["kind"][keep], dtype=_KIND_TYPE),
     }
     for column in COLUMNS[3:]:
-        frame[column] = joined[column][keep]
+        text = pa.concat_arrays([part[column] for part in parts]).take(keep)
+        frame[column] = text.to_pandas()
     return pd.DataFrame(frame)
 
 

@@ -178,6 +178,9 @@ def test_web_visits_are_well_formed(data):
     assert (visits.customer_id.nunique() == 1).all()
     assert (visits.viewed_at.diff().dropna() > pd.Timedelta(0)).all()  # pages in time order
     assert (visits.viewed_at.min().dt.date == visits.viewed_at.max().dt.date).all()
+    # a customer's visits are numbered in the order they begin
+    began = views.groupby(["customer_id", "session_id"]).viewed_at.min()
+    assert (began.groupby(level="customer_id").diff().dropna() >= pd.Timedelta(0)).all()
     per_model = views.page.isin(["model", "configurator", "finance calculator"])
     assert views.model_id.notna().eq(per_model).all()
     # the owners' pages are opened by owners
