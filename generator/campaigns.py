@@ -13,8 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from generator.schema import Column, Table
+from generator.schema import Column, Schema, Table
 from generator.streams import stream
+
+GROUPS = ("treatment", "control")  # the test groups of a campaign's contacts
 
 
 def run(
@@ -50,6 +52,24 @@ def run(
             "responded": responded[keep],
         }
     )
+
+
+def contact_tables(contacts: list[pd.DataFrame], schema: Schema) -> dict[str, pd.DataFrame]:
+    """A block's ``campaign_contacts`` and ``campaign_truth`` from its campaigns' rows (as
+    :func:`run` gives them, with the industry's own contact columns added): in order of campaign
+    and customer, each row's test group named, the truth kept apart."""
+    columns = [c.name for c in schema.table("campaign_contacts").columns]
+    truth = [c.name for c in schema.table("campaign_truth").columns]
+    if not contacts:
+        return {
+            "campaign_contacts": pd.DataFrame(columns=columns),
+            "campaign_truth": pd.DataFrame(columns=truth),
+        }
+    frame = pd.concat(contacts, ignore_index=True)
+    frame = frame.sort_values(["campaign_id", "customer_id"], kind="stable")
+    control = (~frame["treated"].to_numpy(bool)).astype(np.int8)
+    frame["test_group"] = pd.Categorical.from_codes(control, categories=list(GROUPS))
+    return {"campaign_contacts": frame[columns], "campaign_truth": frame[truth]}
 
 
 def sent_dates(treated, launched_on) -> np.ndarray:

@@ -45,7 +45,6 @@ WEB_MIXES = ("landing", "browse", "buy", "owner")  # the page mixes of the web s
 # the four mixes' share tables one after the other: mix k's pages from cell k * SHARE_CELLS on
 _PAGE_DRAW = np.concatenate([share_table(SPEC["web"][m]) for m in WEB_MIXES])
 _SHOWS_MODEL = np.isin(PAGES, ("model", "configurator", "finance calculator"))  # per page
-GROUPS = ("treatment", "control")
 # id schemes: a lead or a sale is the customer number followed by one digit (1 = first car,
 # 2 = replacement), a follow-up the lead number followed by one digit, a service visit or a
 # survey the customer number followed by three digits (the customer's n-th one)
@@ -507,7 +506,7 @@ SCHEMA = Schema(
                     "category",
                     "treatment (contacted) or control (held out)",
                     "分组",
-                    values=GROUPS,
+                    values=campaign_engine.GROUPS,
                 ),
                 C(
                     "channel",
@@ -904,7 +903,7 @@ class AutoBlock(Block):
             **leads,
             **self._sales(first, veh, again, has_lead, trade_in_campaign),
             **visits,
-            **self._contacts(contacts),
+            **campaign_engine.contact_tables(contacts, SCHEMA),
             "customer_truth": self._customer_truth(),
             "replacements": self._replacements(veh, planned, same, replaced),
         }
@@ -1347,19 +1346,6 @@ class AutoBlock(Block):
         source = np.where(self.reg < 0, SOURCES.index("warranty card"), source)
         frame["acquisition_source"] = _cat(SOURCES, source)
         return frame[[c.name for c in SCHEMA.table("customers").columns]]
-
-    def _contacts(self, contacts) -> dict[str, pd.DataFrame]:
-        columns = [c.name for c in SCHEMA.table("campaign_contacts").columns]
-        truth_columns = [c.name for c in SCHEMA.table("campaign_truth").columns]
-        if not contacts:
-            return {
-                "campaign_contacts": pd.DataFrame(columns=columns),
-                "campaign_truth": pd.DataFrame(columns=truth_columns),
-            }
-        frame = pd.concat(contacts, ignore_index=True)
-        frame = frame.sort_values(["campaign_id", "customer_id"], kind="stable")
-        frame["test_group"] = _cat(GROUPS, (~frame["treated"].to_numpy()).astype(np.int8))
-        return {"campaign_contacts": frame[columns], "campaign_truth": frame[truth_columns]}
 
     def _customer_truth(self) -> pd.DataFrame:
         p = self.people

@@ -44,7 +44,6 @@ CHANNELS = ("branch", "ATM", "POS", "mobile", "online", "system")
 CHANNEL = {name: code for code, name in enumerate(CHANNELS)}
 KIND_DTYPE = pd.CategoricalDtype(pd.Index(list(KINDS), dtype="str"))
 CHANNEL_DTYPE = pd.CategoricalDtype(pd.Index(list(CHANNELS), dtype="str"))
-GROUPS = ("treatment", "control")
 INCOMES = tuple(SPEC["population"]["income_bands"])
 # account number = customer number followed by two digits; a transaction number = account
 # number followed by five digits (the account's n-th statement line)
@@ -252,7 +251,7 @@ SCHEMA = Schema(
                     "category",
                     "treatment (contacted) or control (held out)",
                     "分组",
-                    values=GROUPS,
+                    values=campaign_engine.GROUPS,
                 ),
                 C(
                     "channel",
@@ -575,7 +574,6 @@ class BankBlock(Block):
                 ),
                 0,
             ).astype(np.int64)
-            result["test_group"] = np.where(treated, "treatment", "control")
             result["channel"] = c.channel
             result["contacted_on"] = campaign_engine.sent_dates(treated, c.launched_on)
             result["call_seconds"] = pd.array(
@@ -962,16 +960,8 @@ class BankBlock(Block):
         )
 
     def _contacts(self, contacts) -> dict[str, pd.DataFrame]:
-        columns = [c.name for c in SCHEMA.table("campaign_contacts").columns]
-        truth_columns = [c.name for c in SCHEMA.table("campaign_truth").columns]
+        tables = campaign_engine.contact_tables(contacts, SCHEMA)
         outcome_columns = [c.name for c in SCHEMA.table("campaign_outcomes").columns]
-        if not contacts:
-            return {
-                "campaign_contacts": pd.DataFrame(columns=columns),
-                "campaign_truth": pd.DataFrame(columns=truth_columns),
-                "campaign_outcomes": pd.DataFrame(columns=outcome_columns),
-            }
-        frame = pd.concat(contacts, ignore_index=True)
         outcomes = []
         key = self.a_who * len(TYPES) + self.a_type  # one account per customer and type
         order = np.argsort(key, kind="stable")
@@ -989,11 +979,12 @@ class BankBlock(Block):
                     }
                 )
             )
-        return {
-            "campaign_contacts": frame[columns],
-            "campaign_truth": frame[truth_columns],
-            "campaign_outcomes": pd.concat(outcomes, ignore_index=True)[outcome_columns],
-        }
+        tables["campaign_outcomes"] = (
+            pd.concat(outcomes, ignore_index=True)[outcome_columns]
+            if outcomes
+            else pd.DataFrame(columns=outcome_columns)
+        )
+        return tables
 
     def _truth(self) -> dict[str, pd.DataFrame]:
         p = self.people

@@ -37,7 +37,6 @@ POINTS_KIND = pd.CategoricalDtype(pd.Index(["earned", "redeemed"], dtype="str"))
 PEOPLE = "customers"  # the table of the people each block is made of
 EVENTS = ("transaction_items",)  # the event tables (the benchmark counts their rows/s)
 PRODUCT_BASE = 1001  # the first product id; ids are consecutive
-GROUPS = ("treatment", "control")
 # a receipt number is the customer number followed by five digits: the customer's n-th trip
 RECEIPT_NUMBERS = 100_000
 
@@ -223,7 +222,7 @@ SCHEMA = Schema(
                     "category",
                     "treatment (contacted) or control (held out)",
                     "分组",
-                    values=GROUPS,
+                    values=campaign_engine.GROUPS,
                 ),
                 C(
                     "channel",
@@ -881,18 +880,7 @@ class RetailBlock(Block):
         )
 
     def _contacts(self, contacts, lines, transaction_id, day, redeems, discount):
-        columns = [c.name for c in SCHEMA.table("campaign_contacts").columns]
-        truth_columns = [c.name for c in SCHEMA.table("campaign_truth").columns]
-        if not contacts:
-            return {
-                "campaign_contacts": pd.DataFrame(columns=columns),
-                "campaign_truth": pd.DataFrame(columns=truth_columns),
-                "coupon_redemptions": pd.DataFrame(
-                    columns=[c.name for c in SCHEMA.table("coupon_redemptions").columns]
-                ),
-            }
-        frame = pd.concat(contacts, ignore_index=True)
-        frame["test_group"] = np.where(frame["treated"], "treatment", "control")
+        tables = campaign_engine.contact_tables(contacts, SCHEMA)
         is_coupon = (lines["campaign_id"] > 0) & redeems
         trip = lines["trip"][is_coupon]
         customer = transaction_id[trip] // RECEIPT_NUMBERS
@@ -905,13 +893,10 @@ class RetailBlock(Block):
                 "discount": discount[is_coupon],
             }
         )
-        return {
-            "campaign_contacts": frame[columns],
-            "campaign_truth": frame[truth_columns],
-            "coupon_redemptions": redemptions.sort_values(
-                ["campaign_id", "customer_id"]
-            ).reset_index(drop=True),
-        }
+        tables["coupon_redemptions"] = redemptions.sort_values(
+            ["campaign_id", "customer_id"]
+        ).reset_index(drop=True)
+        return tables
 
     def _complaints(self) -> pd.DataFrame:
         rng = self.rng("complaints")
