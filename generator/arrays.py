@@ -25,10 +25,12 @@ def rank(keys: np.ndarray) -> np.ndarray:
     return np.arange(len(keys)) - run_first(keys) + 1
 
 
-def positions(counts: np.ndarray) -> np.ndarray:
-    """0, 1, ... count-1 for each count: the position of each row of
-    ``np.repeat(np.arange(len(counts)), counts)`` within its run (cheaper than ``rank``)."""
-    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+def run_min_to_end(keys: np.ndarray, values: np.ndarray, bound: int) -> np.ndarray:
+    """For each element of sorted non-negative integer ``keys``, the least of its value and
+    the values after it in its run: each value lowered where needed so that a run's values
+    never decrease. ``values`` are integers in [0, bound)."""
+    packed = keys * bound + values
+    return np.minimum.accumulate(packed[::-1])[::-1] - keys * bound
 
 
 def run_cumsum(keys: np.ndarray, values: np.ndarray) -> np.ndarray:

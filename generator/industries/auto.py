@@ -1316,10 +1316,10 @@ class AutoBlock(Block):
         began = ended - dwell
         offset = began - began[first][s]  # seconds from the visit's start to each page
         # a late visit starts early enough to end by midnight, and not before an earlier visit
-        # of the same day starts (a running minimum from the day's last visit back)
+        # of the same day starts (both late and long: rare, but the order must hold)
         length = ended[first + pages - 1] - began[first]
         second = np.minimum(second, np.maximum(86_399 - length, 0))
-        second = np.minimum.accumulate((day_of * 86_400 + second)[::-1])[::-1] - day_of * 86_400
+        second = arrays.run_min_to_end(day_of, second, 86_400)
         since = (day * 86_400 + second)[s] + offset
         stamp = np.datetime64(start, "s") + since.astype("timedelta64[s]")
         customer = self.ids[who]
