@@ -18,7 +18,8 @@ An industry lists its systems in its spec's ``systems`` section; each system has
 extract date), a ``key`` (``prefix`` and ``digits``), ``typing`` (how much more often than
 elsewhere typos happen, e.g. 3 for hand-typed forms), ``romanised`` (per locale: Chinese names
 in pinyin) and ``fields``: ``[column, role, option]`` where a column name or option may differ
-by locale (``{"en_US": ..., "zh_CN": ...}``).
+by locale (``{"en_US": ..., "zh_CN": ...}``). A field with the role ``consent_<channel>``
+records the customer's consent to that channel as it stood on the extract date.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ INCOME_CODES = {
     "digit": {"low": "1", "middle": "2", "high": "3"},
     "letter": {"low": "L", "middle": "M", "high": "H"},
     "zh": {"low": "低", "middle": "中", "high": "高"},
+}
+# a consent to be contacted by one channel (role ``consent_<channel>``), as systems write it
+CONSENT_CODES = {
+    "YN": {True: "Y", False: "N"},
+    "10": {True: "1", False: "0"},
+    "zh": {True: "是", False: "否"},
 }
 KEY_SPACE = 10**7  # ids below this keep the keys of a record and its copy unique
 
@@ -217,6 +224,8 @@ def _format(role, option, values, people, state, rows, current, code, romanised)
         return _dates(values, option or "%Y-%m-%d")
     if role == "phone":
         return _phone(values, option, code)
+    if role.startswith("consent_"):
+        return values.map(CONSENT_CODES[option or "YN"]).to_numpy(dtype=object)
     if role == "income_band" and option:
         return values.map(INCOME_CODES[option]).to_numpy(dtype=object)
     if role in ("given_name", "family_name", "full_name"):
@@ -390,7 +399,7 @@ def _damage(kind, role, option, value, records, row, layout, pick, code):
             return text.replace("@", "@@") if pick % 2 else text.replace("@", " at ")
         if role == "phone":
             return text[:-2]
-        return _impossible_date(text, option or "%Y-%m-%d")
+        return _impossible_date(text, option or "%Y-%m-%d", pick)
     if kind == "code":
         foreign = "word_zh" if code == "en_US" else "word"  # codes a system might meet
         choices = [c for c in GENDER_CODES if c not in (option or "MF", foreign)]
@@ -411,10 +420,27 @@ def _letters(code: str) -> str:
     return "".join(sorted({ch for name in names for ch in name}))
 
 
-def _impossible_date(text: str, form: str) -> str:
-    """The date written as a day that does not exist: the 30th of February of its year."""
+# the ways a written date fails to be a day of the calendar, as real forms show them
+IMPOSSIBLE_DATES = ("30 February", "29 February of a common year", "31st of a 30-day month", "month 13")
+
+
+def _impossible_date(text: str, form: str, pick: int) -> str:
+    """The date written as a day that does not exist, one of :data:`IMPOSSIBLE_DATES`:
+    30 February, 29 February of a year that is not a leap year, the 31st of April, June,
+    September or November, or a 13th month."""
     stamp = pd.Timestamp(pd.to_datetime(text, format=form))
-    return form.replace("%Y", f"{stamp.year:04d}").replace("%m", "02").replace("%d", "30")
+    year, day = stamp.year, f"{stamp.day:02d}"
+    kind = IMPOSSIBLE_DATES[pick % len(IMPOSSIBLE_DATES)]
+    if kind == "30 February":
+        month, day = "02", "30"
+    elif kind == "29 February of a common year":
+        year += 1 if stamp.is_leap_year else 0
+        month, day = "02", "29"
+    elif kind == "31st of a 30-day month":
+        month, day = ("04", "06", "09", "11")[pick // len(IMPOSSIBLE_DATES) % 4], "31"
+    else:
+        month = "13"
+    return form.replace("%Y", f"{year:04d}").replace("%m", month).replace("%d", day)
 
 
 # ---------------------------------------------------------------- a bought list by postcode
@@ -498,8 +524,10 @@ class SourceFiles:
         if system["format"] == "csv":
             records.to_csv(file, index=False, header=self.header[name], lineterminator="\n")
         else:
-            for row in records.to_dict(orient="records"):
-                file.write(json.dumps(row, ensure_ascii=False) + "\n")
+            # a missing value is JSON's null (NaN is not JSON: other tools refuse it)
+            frame = records.astype(object).where(records.notna(), None)
+            for row in frame.to_dict(orient="records"):
+                file.write(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n")
         self.header[name] = False
 
     def close(self) -> None:
