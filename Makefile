@@ -11,6 +11,8 @@ GENERATOR_SOURCES := $(shell find generator -name '*.py' -o -name '*.json' -o -n
 FIRST_NOTEBOOK := notebooks/00_welcome.ipynb
 # Extra options for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8899"
 LAB_ARGS ?=
+# JupyterLab refuses to start as root unless told to; in a container one often is root
+ROOT_ARGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 # Solution notebooks and the exercise notebooks written from them (pairs of folders).
 EXERCISE_SETS := solutions:exercises tests/fixtures/minicourse/solutions:tests/fixtures/minicourse/exercises
 NBVAL := --nbval --nbval-sanitize-with tests/nbval-sanitize.cfg
@@ -43,7 +45,8 @@ $(DATASETS_BUILT): $(INSTALLED) $(GENERATOR_SOURCES) course/datasets.py
 
 # the course folder is the file browser's root; the first notebook opens in it
 lab: $(DATASETS_BUILT)
-	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST_NOTEBOOK) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(FIRST_NOTEBOOK) \
+		$(ROOT_ARGS) $(LAB_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -17,13 +17,20 @@ verdict. A wrong one raises :class:`CheckFailed`, which Jupyter shows as one lin
 hint of the mistake it matches (or the task's general hint), never the answer itself; as an
 ``AssertionError`` it also fails an nbgrader test cell. Because the right answer is computed
 from the data, the same check works on a database built with any seed or locale.
+
+A task gives verdicts and hints, nothing else: it has no method that returns the answer.
+The grader's and the tests' way in is :func:`answer_key` (the right answer and the named
+mistakes), and :meth:`Kind.variants` lists the forms of an answer a check promises to accept
+(a column or the index, any column order, another dtype...), which the tests feed through
+every visible check and every hidden test.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -62,6 +69,10 @@ class Kind:
         """A hint about how the answer differs, without revealing the expected value."""
         return ""
 
+    def variants(self, answer: Any) -> list[Any]:
+        """Other forms of ``answer`` that this kind accepts as the same answer."""
+        return [answer]
+
 
 @dataclass(frozen=True)
 class Number(Kind):
@@ -81,28 +92,80 @@ class Number(Kind):
         return math.isclose(float(answer), float(expected), rel_tol=self.rel, abs_tol=self.rel)
 
     def difference(self, answer, expected):
+        answer, expected = float(answer), float(expected)
+        if 0 < abs(expected) <= 1 and self.same(answer, expected * 100):
+            return "Your number looks like a percentage: give it as a share between 0 and 1."
+        decimals = _rounded_to(answer, expected)
+        if decimals is not None:
+            places = "a whole number" if decimals == 0 else f"{decimals} decimal place(s)"
+            return (
+                f"Your number looks rounded to {places}: the check expects full precision, "
+                "so give the value as computed (round only when you print it)."
+            )
         return "Your number is too high." if answer > expected else "Your number is too low."
+
+    def variants(self, answer):
+        forms = [answer, float(answer), np.float64(answer)]
+        if float(answer).is_integer():
+            forms += [int(answer), np.int64(answer)]
+        return forms
 
 
 @dataclass(frozen=True)
 class Values(Kind):
-    """A collection whose order does not matter (a list, set, Series or Index of labels)."""
+    """A collection whose order does not matter (a list, set, Series or Index of labels).
 
+    With ``distinct`` (a target list, say) every value must be there once: a list that
+    repeats a value is not the same answer, and gets a hint that says so.
+    """
+
+    distinct: bool = False
     noun = "a collection of values"
 
     def problem(self, answer):
-        if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+        if isinstance(answer, pd.DataFrame):
+            return (
+                "The answer should be a list of values, but it is a table: pick its column, "
+                'e.g. `frame["customer_id"]`.'
+            )
+        if isinstance(answer, str | bytes):
+            return (
+                "The answer is one piece of text; put the value(s) in a list, "
+                "e.g. `[value]`, or give the Series that holds them."
+            )
+        if not isinstance(answer, Iterable):
             return f"The answer should be {self.noun} (a list, set or Series)."
         return None
 
     def same(self, answer, expected):
+        if self.distinct:
+            return _as_counter(answer) == _as_counter(expected)
         return _as_set(answer) == _as_set(expected)
 
     def difference(self, answer, expected):
         got, want = _as_set(answer), _as_set(expected)
+        repeats = sum(_as_counter(answer).values()) - len(got)
+        if self.distinct and repeats:
+            return (
+                f"Your list repeats values ({repeats:,} extra entries): each should be on it "
+                "once (`.drop_duplicates()` or `.unique()`)."
+            )
         if len(got) != len(want):
             return f"You have {len(got)} values; the right selection has {len(want)}."
         return "You have the right number of values, but not the right ones."
+
+    def variants(self, answer):
+        values = list(answer)
+        return [
+            values,
+            values[::-1],
+            tuple(values),
+            pd.Series(values),
+            pd.Index(values),
+            np.array(values),
+            *([] if self.distinct else [values + values[:1]]),
+            *([set(values)] if len(set(values)) == len(values) else []),
+        ]
 
 
 @dataclass(frozen=True)
@@ -159,6 +222,26 @@ class Table(Kind):
             return f"Your table has {len(got)} rows; the right one has {len(want)}."
         return "The table has the right number of rows but some values differ."
 
+    def variants(self, answer):
+        frame = _flat(answer).rename_axis(columns=None)
+        columns = list(self.columns) or list(frame.columns)
+        first, rest = columns[0], columns[1:]
+        widened = frame.assign(**{c: frame[c].astype(float) for c in _integer_columns(frame)})
+        texts = [c for c in frame.columns if frame[c].dtype == object or frame[c].dtype == "str"]
+        forms = [
+            frame,
+            frame[columns[::-1] + [c for c in frame.columns if c not in columns]],
+            frame.assign(an_extra_column=1),
+            frame.set_index(first),
+            widened,
+            frame.assign(**{c: frame[c].astype("category") for c in texts}),
+        ]
+        if not self.ordered:
+            forms.append(frame.iloc[::-1])
+        if len(rest) == 1:  # one value per key: a Series indexed by the key
+            forms.append(frame.set_index(first)[rest[0]])
+        return forms
+
 
 def _flat(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
     """A frame with its index as ordinary columns (so groupby results compare either way)."""
@@ -169,8 +252,32 @@ def _flat(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return frame
 
 
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _as_set(values) -> set:
-    return {v.item() if isinstance(v, np.generic) else v for v in values}
+    return {_plain(v) for v in values}
+
+
+def _as_counter(values) -> Counter:
+    return Counter(_plain(v) for v in values)
+
+
+def _integer_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
+
+
+def _rounded_to(answer: float, expected: float) -> int | None:
+    """The number of decimals ``answer`` looks rounded to, if rounding ``expected`` gives it."""
+    for decimals in range(7):
+        step = 10.0**-decimals
+        if (
+            math.isclose(answer, round(answer, decimals), abs_tol=1e-12)
+            and abs(answer - expected) <= step / 2 + 1e-12
+        ):
+            return decimals
+    return None
 
 
 # ---------------------------------------------------------------- tasks
@@ -178,20 +285,14 @@ def _as_set(values) -> set:
 
 @dataclass(frozen=True)
 class Task:
-    """One exercise's check: call it with the student's answer."""
+    """One exercise's check: call it with the student's answer. It gives a verdict and a hint,
+    never the answer (graders and tests use :func:`answer_key`)."""
 
     name: str
     kind: Kind
     hint: str
-    reference: Callable[[], tuple[Any, Mapping[str, Any]]]
+    _answers: Callable[[], tuple[Any, Mapping[str, Any]]] = field(repr=False)
     praise: str = ""
-
-    def expected(self) -> Any:
-        return self.reference()[0]
-
-    def mistakes(self) -> Mapping[str, Any]:
-        """Hint -> the answer that mistake gives. Tests feed each of these to the check."""
-        return self.reference()[1]
 
     def __call__(self, answer: Any = None) -> None:
         if answer is None:
@@ -199,7 +300,7 @@ class Task:
         problem = self.kind.problem(answer)
         if problem:
             raise CheckFailed(self.name, problem)
-        expected, mistakes = self.reference()
+        expected, mistakes = self._answers()
         if self.kind.same(answer, expected):
             print(f"\N{WHITE HEAVY CHECK MARK} {self.name}: correct. {self.praise}".rstrip())
             return
@@ -219,10 +320,21 @@ def task(kind: Kind, hint: str, praise: str = "") -> Callable[[Callable], Task]:
 
     def make(reference: Callable[[], tuple[Any, Mapping[str, Any]]]) -> Task:
         return Task(
-            name=reference.__name__, kind=kind, hint=hint, reference=reference, praise=praise
+            name=reference.__name__, kind=kind, hint=hint, _answers=reference, praise=praise
         )
 
     return make
+
+
+def answer_key(check: Task) -> tuple[Any, Mapping[str, Any]]:
+    """For graders and tests, not for students: the right answer and the named mistakes
+    (hint -> the answer that mistake gives), computed from the data the check reads."""
+    return check._answers()
+
+
+def reference_module(check: Task) -> str:
+    """The module that defines a task (its chapter's checks), e.g. ``course.checks.ch01``."""
+    return check._answers.__module__
 
 
 def tasks_in(module: ModuleType) -> list[Task]:

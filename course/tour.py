@@ -13,7 +13,6 @@ counts, never a stale copy typed in by hand.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 import generator
-from course.checking import Number, task
-from generator.builder import schema
+from generator.builder import industry, schema
 from generator.dataset import Dataset
 from generator.schema import Schema
 from generator.sources import for_locale
@@ -32,9 +30,11 @@ from generator.sources import for_locale
 CASES = {
     "retail": "第四节 一 经销案例 (a supermarket chain)",
     "bank": "第四节 二 金融案例 (微码营销, a bank)",
-    "pharma": "第四节 三 医药案例 (a drug maker in China)",
-    "auto": "第四节 四 汽车案例 (an automaker in China)",
+    "pharma": "第四节 三 医药案例 (the textbook's drug maker is in China)",
+    "auto": "第四节 四 汽车案例 (the textbook's automaker is in China)",
 }
+# Where a build's company does business: the locale's country, and its region if it has one.
+COUNTRIES = {"en_US": "United States", "zh_CN": "中国 (China)"}
 
 
 def companies(databases: Iterable[Dataset]) -> pd.DataFrame:
@@ -48,6 +48,7 @@ def companies(databases: Iterable[Dataset]) -> pd.DataFrame:
                 "database": data.industry,
                 "company": data.company,
                 "what it is": data.schema.title,
+                "where": where(data),
                 "textbook case": CASES[data.industry],
                 "customers": built["customers"],
                 "tables": len(data.schema.public),
@@ -58,6 +59,14 @@ def companies(databases: Iterable[Dataset]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def where(data: Dataset) -> str:
+    """Where the build's company does business: the region its customers live in, if it has
+    one, and the locale's country (an en_US build is a US company, a zh_CN build a Chinese one)."""
+    region = for_locale(industry(data.industry).REGION, data.locale)
+    country = COUNTRIES[data.locale]
+    return f"{region}, {country}" if region else f"nationwide, {country}"
 
 
 # ---------------------------------------------------------------- tables and keys
@@ -504,32 +513,3 @@ def as_markdown(frame: pd.DataFrame) -> Markdown:
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + ":---|" * len(frame.columns)]
     lines += ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
     return Markdown("\n".join(lines))
-
-
-# ---------------------------------------------------------------- a first check
-
-ACTIVE_DAYS = 90
-
-
-@functools.cache
-def _retail() -> Dataset:
-    return generator.load("retail")
-
-
-@task(
-    Number(),
-    hint=f"Count each customer once who has a receipt dated in the {ACTIVE_DAYS} days that end "
-    "on the as-of date (the as-of date included).",
-)
-def active_customers():
-    """Retail customers with a receipt in the last 90 days of the data."""
-    retail = _retail()
-    receipts = retail["transactions"]
-    start = retail.as_of - pd.Timedelta(days=ACTIVE_DAYS - 1)
-    recent = receipts[receipts["timestamp"] >= start]
-    return recent["customer_id"].nunique(), {
-        "You have counted receipts; count the customers they belong to, each once.": len(recent),
-        f"You have counted every customer who ever bought; keep the last {ACTIVE_DAYS} days.": (
-            receipts["customer_id"].nunique()
-        ),
-    }

@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 
 import course.checks
-from course.checking import CheckFailed, Number, Table, Values, tasks_in
+from course.checking import (
+    CheckFailed,
+    Number,
+    Table,
+    Values,
+    answer_key,
+    reference_module,
+    tasks_in,
+)
 
 import minicourse_checks
 
@@ -16,7 +24,7 @@ MODULES = [minicourse_checks] + [
     for info in pkgutil.iter_modules(course.checks.__path__)
 ]
 TASKS = [t for module in MODULES for t in tasks_in(module)]
-IDS = [f"{t.reference.__module__}.{t.name}" for t in TASKS]
+IDS = [f"{reference_module(t)}.{t.name}" for t in TASKS]
 
 
 def test_there_are_checks_to_test():
@@ -24,28 +32,39 @@ def test_there_are_checks_to_test():
 
 
 @pytest.mark.parametrize("task", TASKS, ids=IDS)
-def test_the_right_answer_passes(task, capsys):
-    task(task.expected())
-    assert "correct" in capsys.readouterr().out
+def test_the_right_answer_passes_in_every_form_the_check_accepts(task, capsys):
+    expected, _ = answer_key(task)
+    for form in task.kind.variants(expected):
+        task(form)
+        assert "correct" in capsys.readouterr().out, f"refused {type(form).__name__}: {form!r}"
 
 
 @pytest.mark.parametrize("task", TASKS, ids=IDS)
 def test_each_known_mistake_fails_with_its_hint(task):
-    mistakes = task.mistakes()
+    expected, mistakes = answer_key(task)
     assert len(mistakes) >= 2, "a check needs at least two realistic wrong answers to reject"
     for hint, wrong in mistakes.items():
-        assert not task.kind.same(wrong, task.expected()), f"mistake gives the right answer: {hint}"
+        # the data must separate the mistake from the right answer, or the check cannot tell
+        assert not task.kind.same(wrong, expected), f"mistake gives the right answer: {hint}"
         with pytest.raises(CheckFailed) as failed:
             task(wrong)
         assert failed.value.hint == hint
 
 
 @pytest.mark.parametrize("task", TASKS, ids=IDS)
+def test_a_task_gives_verdicts_not_answers(task):
+    public = {name for name in dir(task) if not name.startswith("_")}
+    assert public == {"name", "kind", "hint", "praise"}
+    assert "expected" not in repr(task)
+
+
+@pytest.mark.parametrize("task", TASKS, ids=IDS)
 def test_no_answer_and_the_wrong_type_fail_clearly(task):
     with pytest.raises(CheckFailed, match="no answer yet"):
         task(None)
-    with pytest.raises(CheckFailed, match="should be"):
+    with pytest.raises(CheckFailed) as failed:  # a hint, never a TypeError from deep inside
         task("a string")
+    assert failed.value.hint
 
 
 def test_an_unknown_wrong_answer_gets_the_general_hint_not_the_answer():
@@ -60,6 +79,23 @@ def test_a_failed_check_shows_as_one_line_in_jupyter():
     failure = CheckFailed("task", "A hint.")
     assert failure._render_traceback_() == ["\N{CROSS MARK} task: not yet. A hint."]
     assert isinstance(failure, AssertionError)  # so an nbgrader test cell fails
+
+
+def test_a_rounded_number_is_told_to_keep_full_precision():
+    assert "rounded to 3 decimal place(s)" in Number().difference(0.149, 0.14937)
+    assert "rounded to a whole number" in Number().difference(3092.0, 3091.6)
+    assert "percentage" in Number().difference(14.937, 0.14937)
+    assert Number().difference(3093, 3092) == "Your number is too high."
+
+
+def test_a_list_check_hints_at_tables_text_and_repeats():
+    values = Values(distinct=True)
+    assert "table" in values.problem(pd.DataFrame({"customer_id": [1, 2]}))
+    assert "list" in values.problem("phone")
+    assert values.same([1, 2], pd.Series([2, 1]))
+    assert not values.same([1, 2, 2], [1, 2])
+    assert "repeats" in values.difference([1, 2, 2], [1, 2])
+    assert Values().same([1, 2, 2], [1, 2])  # without `distinct`, repeats do not matter
 
 
 def test_kinds_compare_what_they_should():

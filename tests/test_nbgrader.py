@@ -1,5 +1,6 @@
 """Instructors can load the solution notebooks into nbgrader: a real generate + autograde run,
-for the fixture course and for every chapter's solutions."""
+for the fixture course and for every chapter's solutions. Code tasks are graded automatically;
+judgement questions wait for the instructor (manually graded answer cells)."""
 
 import os
 import shutil
@@ -43,9 +44,15 @@ def nbgrader(course, *args):
     return result
 
 
-def points(path) -> int:
-    cells = nbformat.read(path, as_version=4).cells
-    return sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in cells)
+def points(path, manual: bool | None = None) -> int:
+    """The points of a notebook's graded cells: all, only the manually graded answers
+    (``manual=True``) or only the automatically graded tests (``manual=False``)."""
+    total = 0
+    for cell in nbformat.read(path, as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and (manual is None or bool(meta.get("solution")) == manual):
+            total += meta.get("points", 0)
+    return total
 
 
 @pytest.fixture(scope="module", params=list(ASSIGNMENTS))
@@ -75,11 +82,20 @@ def graded(request, tmp_path_factory):
         )
 
 
-def test_the_solution_gets_full_marks(graded):
+def test_the_solution_gets_every_automatic_point(graded):
     assignment, scores, _ = graded
+    solution = ASSIGNMENTS[assignment][0]
     score, max_score = scores["perfect"]
-    assert max_score == points(ASSIGNMENTS[assignment][0]) >= 3
-    assert score == max_score
+    assert max_score == points(solution) >= 3
+    assert score == points(solution, manual=False)
+
+
+def test_every_chapter_asks_a_judgement_question_graded_by_hand(graded):
+    assignment, _, course = graded
+    solution = ASSIGNMENTS[assignment][0]
+    assert points(solution, manual=True) > 0
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission(assignment, "perfect").needs_manual_grade
 
 
 def test_the_blank_exercise_gets_zero(graded):

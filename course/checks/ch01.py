@@ -12,6 +12,7 @@ import pandas as pd
 
 import generator
 from course import marketing_db as mdb
+from course import periods
 from course.checking import Number, Table, Values, task
 
 
@@ -26,25 +27,36 @@ def _receipts() -> pd.DataFrame:
     return receipts.assign(day=receipts["timestamp"].dt.normalize())
 
 
-def _customers_since(days: int, strict: bool = False) -> pd.Series:
+def _customers_in_last(days: int) -> pd.Series:
+    """The customer of every receipt in the last ``days`` days (the course's one definition)."""
     receipts = _receipts()
-    since = data().as_of - pd.Timedelta(days=days)
-    recent = receipts["day"] > since if strict else receipts["day"] >= since
+    return receipts.loc[periods.in_window(receipts["day"], data().as_of, days), "customer_id"]
+
+
+def _customers_since(start: pd.Timestamp, strict: bool = False) -> pd.Series:
+    receipts = _receipts()
+    recent = receipts["day"] > start if strict else receipts["day"] >= start
     return receipts.loc[recent, "customer_id"]
 
 
 @task(
     Number(),
-    hint="Count the customers (not the receipts) with a receipt dated on or after "
-    "`as_of - 90 days`.",
+    hint=f"Count each customer once who has a receipt dated in the last {periods.ACTIVE_DAYS} "
+    "days, the as-of date included: on or after "
+    f"`periods.window_start(as_of, {periods.ACTIVE_DAYS})`.",
 )
 def active_customers():
-    window = _customers_since(90)
+    days = periods.ACTIVE_DAYS
+    window = _customers_in_last(days)
+    start = periods.window_start(data().as_of, days)
     return window.nunique(), {
         "You counted receipts; count the customers who made them (each once).": len(window),
-        "Check the first day of the window: a receipt dated exactly 90 days before the "
-        "as-of date counts.": _customers_since(90, strict=True).nunique(),
-        "Keep only the receipts of the last 90 days.": _receipts()["customer_id"].nunique(),
+        f"Check the first day of the window: `as_of - {days} days` gives {days + 1} days. "
+        f"The last {days} days start on `periods.window_start(as_of, {days})`, "
+        f"`as_of - {days - 1} days`.": _customers_since(start - pd.Timedelta(days=1)).nunique(),
+        "Check the first day of the window: a receipt dated on the window's first day counts "
+        "(use >=, not >).": _customers_since(start, strict=True).nunique(),
+        f"Keep only the receipts of the last {days} days.": _receipts()["customer_id"].nunique(),
     }
 
 
