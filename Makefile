@@ -18,14 +18,15 @@ EXERCISE_SETS := solutions:exercises tests/fixtures/minicourse/solutions:tests/f
 NBVAL := --nbval --nbval-sanitize-with tests/nbval-sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test lint datasets exercises notebooks bench lock clean
+.PHONY: help lab test lint datasets contents exercises notebooks bench lock clean
 
 help:
 	@echo "make lab        set everything up and open the course in JupyterLab"
 	@echo "make test       set everything up and run every check (lint, tests, notebooks, exercises)"
 	@echo "make datasets   rebuild the default databases under datasets/"
 	@echo "make notebooks  re-run the stored notebooks and save their outputs"
-	@echo "make exercises  write exercises/ from solutions/"
+	@echo "make contents   write the course map, the navigation links and the instructor guide's facts"
+	@echo "make exercises  write exercises/ from solutions/ (after make contents)"
 	@echo "make bench      run the benchmarks and print their figures"
 	@echo "make lock       re-resolve the pinned versions in constraints.txt"
 	@echo "make clean      remove .venv and built files"
@@ -62,7 +63,11 @@ datasets: $(INSTALLED)
 	@rm -f $(DATASETS_BUILT)
 	@$(MAKE) --no-print-directory $(DATASETS_BUILT)
 
-exercises: $(INSTALLED)
+contents: $(INSTALLED)
+	$(BIN)/python -m course.contents write
+	$(BIN)/python -m course.guide write
+
+exercises: contents
 	$(BIN)/python -m course.exercises write $(EXERCISE_SETS)
 
 # Re-run stored notebooks top to bottom and save them with their outputs, e.g.

@@ -21,6 +21,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 import generator
+from course import contents
 from generator.builder import industry, schema
 from generator.dataset import Dataset
 from generator.schema import Schema
@@ -214,70 +215,20 @@ def systems(data: Dataset) -> pd.DataFrame:
 # ---------------------------------------------------------------- the course
 
 
-@dataclass(frozen=True)
-class Chapter:
-    number: str
-    topic: str
-    section: str  # the textbook's section (第三章)
-    databases: tuple[str, ...]
-
-
-COURSE = (
-    Chapter(
-        "00", "Welcome: the kit, the four companies, the glossary", "—", tuple(generator.INDUSTRIES)
-    ),
-    Chapter("01", "What a customer database is (客户数据库)", "第一节 一", ("retail",)),
-    Chapter(
-        "02", "Building the customer database (客户数据库的建立)", "第一节 二", ("retail", "auto")
-    ),
-    Chapter(
-        "03",
-        "Why customer databases fail, and keeping one alive (客户数据库的维护)",
-        "第二节 一、四",
-        ("bank", "retail"),
-    ),
-    Chapter(
-        "04",
-        "Acquiring customers into the database; controlling it (客户获取, 控制)",
-        "第二节 二、三",
-        ("auto", "pharma"),
-    ),
-    Chapter(
-        "05",
-        "Knowing the customer: RFM 模型, ABC pyramid, lifetime value",
-        "第一节 (作用)",
-        ("retail", "bank"),
-    ),
-    Chapter(
-        "06",
-        "The database-marketing procedure and plan (数据库营销)",
-        "第三节 四、五",
-        ("bank", "retail"),
-    ),
-    Chapter(
-        "07",
-        "Relationship and one-to-one marketing (关系营销, 一对一营销)",
-        "第三节",
-        ("retail",),
-    ),
-    Chapter("C1", "Case: a supermarket chain (经销案例)", "第四节 一", ("retail",)),
-    Chapter("C2", 'Case: a bank\'s "micro-code" marketing (微码营销)', "第四节 二", ("bank",)),
-    Chapter("C3", "Case: a multinational drug maker in China (医药案例)", "第四节 三", ("pharma",)),
-    Chapter("C4", "Case: a multinational automaker in China (汽车案例)", "第四节 四", ("auto",)),
-)
-
-
 def course_map() -> pd.DataFrame:
-    """The chapters in reading order, with a tick for each database a chapter uses."""
+    """The chapters in reading order (course.contents), with a tick for each database a
+    chapter uses and whether its lesson is written yet."""
+    chapters = contents.chapters()
     frame = pd.DataFrame(
         {
-            "chapter": [c.number for c in COURSE],
-            "topic": [c.topic for c in COURSE],
-            "textbook": [c.section for c in COURSE],
+            "chapter": [c.number for c in chapters],
+            "topic": [c.title for c in chapters],
+            "textbook": [c.section for c in chapters],
+            "written": ["yes" if c.ready else "not yet" for c in chapters],
         }
     )
     for name in generator.INDUSTRIES:
-        frame[name] = ["✓" if name in c.databases else "" for c in COURSE]
+        frame[name] = ["✓" if name in c.databases else "" for c in chapters]
     return frame
 
 

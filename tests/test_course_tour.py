@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import generator
-from course import tour
+from course import contents, tour
 from generator.builder import industry
 from generator.schema import Column, Schema, Table
 
@@ -174,9 +174,9 @@ def test_systems_follow_the_build_and_its_locale(default, small_zh):
 
 
 def test_the_course_map_is_in_reading_order_with_known_databases():
-    numbers = [c.number for c in tour.COURSE]
+    numbers = [c.number for c in contents.PLAN]
     assert numbers == [f"0{i}" for i in range(8)] + ["C1", "C2", "C3", "C4"]
-    for chapter in tour.COURSE:
+    for chapter in contents.chapters():
         assert chapter.databases and set(chapter.databases) <= set(INDUSTRIES)
     shown = tour.course_map()
     assert list(shown.columns[-4:]) == INDUSTRIES
@@ -188,7 +188,7 @@ def test_the_glossary_is_bilingual_and_points_at_real_chapters():
     assert words["English"].is_unique and words["中文"].is_unique
     assert (words.map(len) > 0).all().all()
     assert words["中文"].str.contains(r"[\u4e00-\u9fff]").all()
-    chapters = {c.number for c in tour.COURSE}
+    chapters = {c.number for c in contents.PLAN}
     for listed in words["chapters"]:
         assert set(listed.split(", ")) <= chapters
     chinese = " ".join(words["中文"])

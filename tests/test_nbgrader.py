@@ -12,6 +12,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from course.checking import answer_key
+from course.checks import ch01
+
 from conftest import MINICOURSE, ROOT
 
 # assignment -> (its solution notebook, the exercise notebook we write from it)
@@ -27,7 +30,7 @@ ASSIGNMENTS = {
 }
 
 
-def nbgrader(course, *args):
+def nbgrader(course, *args, env: dict | None = None):
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args, "--force"],
         cwd=course,
@@ -38,6 +41,7 @@ def nbgrader(course, *args):
             # nbgrader runs its own tools (alembic) from the environment's bin folder
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
             "PYTHONPATH": str(MINICOURSE),  # the fixture's check module
+            **(env or {}),
         },
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -110,3 +114,37 @@ def test_nbgraders_student_version_matches_ours(graded):
     released = nbformat.read(course / "release" / assignment / solution.name, 4)
     ours = nbformat.read(exercise, 4)
     assert [c.source for c in released.cells] == [c.source for c in ours.cells]
+
+
+def test_a_grader_on_another_build_catches_answers_typed_in(tmp_path_factory, other_data_builds):
+    """Graded use (README, "Grading"): the grader autogrades on a build with another seed. Code
+    that computes its answers keeps every automatic point; an answer typed in as a number, which
+    passed the visible check on the students' data, loses its point."""
+    assignment = "01_customer_database"
+    solution = ROOT / "solutions" / f"{assignment}.ipynb"
+    course = tmp_path_factory.mktemp("graded-elsewhere")
+    (course / "nbgrader_config.py").write_text('c.CourseDirectory.course_id = "kit"\n')
+    (course / "source" / assignment).mkdir(parents=True)
+    shutil.copy(solution, course / "source" / assignment)
+    nbgrader(course, "generate_assignment", assignment)
+    shutil.copytree(course / "source" / assignment, course / "submitted" / "computes" / assignment)
+    typed = nbformat.read(solution, as_version=4)
+    cell = next(
+        c
+        for c in typed.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "active-customers-answer"
+    )
+    value, _ = answer_key(ch01.active_customers)  # right on the students' (default) data
+    cell.source = f"### BEGIN SOLUTION\nactive_customers = {value}\n### END SOLUTION"
+    (course / "submitted" / "types" / assignment).mkdir(parents=True)
+    nbformat.write(typed, course / "submitted" / "types" / assignment / solution.name)
+
+    elsewhere = str(other_data_builds("seed7-en_US"))
+    nbgrader(course, "autograde", assignment, env={"GENERATOR_DATASETS": elsewhere})
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        scores = {
+            student: gradebook.find_submission(assignment, student).score
+            for student in ("computes", "types")
+        }
+    automatic = points(solution, manual=False)
+    assert scores == {"computes": automatic, "types": automatic - 1}
