@@ -11,6 +11,13 @@ lifetime value. It is built here twice, the same way, so that the two can be com
 
 Both take an ``as_of`` date (default: the database's as-of date) and see only what was known
 on that day, so :func:`snapshots` can keep one table per month end, as a data warehouse does.
+The SQL is kept in parts, one sub-query per system (:data:`MARKETING_PARTS`, each runs alone)
+and the final join (:data:`MARKETING_SELECT`); :data:`MARKETING_SQL` is assembled from them.
+
+The chapter's other analyses: :func:`campaign_profit` prices each campaign against its control
+group (可描述性: incremental gross margin minus coupons and contacts, with the assumptions
+:data:`GROSS_MARGIN` and :data:`CONTACT_COST`), :func:`after_complaints` follows complaining
+customers, and :func:`brand_usage` is the textbook supermarket's report for manufacturers.
 :func:`customer_view` gathers one customer's single view; :func:`customer_explorer` is the
 classroom widget that shows it.
 """
@@ -22,6 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from course import periods
 from generator.sources import for_locale
 
 #: Share of sales the chain keeps as gross margin: an assumption, about a supermarket's.
@@ -84,38 +92,49 @@ FIELDS = {
     "lifetime_value": f"historic lifetime value: gross margin ({GROSS_MARGIN:.0%}) on all sales",
 }
 
-#: The marketing table in SQL: parameters ``:as_of`` (YYYY-MM-DD), ``:days`` and ``:margin``.
-MARKETING_SQL = """
-WITH receipts AS (            -- the till: one row per receipt, up to the as-of date
-    SELECT customer_id,
-           MIN(date(timestamp)) AS first_purchase,
-           MAX(date(timestamp)) AS last_purchase,
-           SUM(date(timestamp) > date(:as_of, '-' || :days || ' days')) AS frequency_12m,
-           SUM(CASE WHEN date(timestamp) > date(:as_of, '-' || :days || ' days')
-                    THEN total ELSE 0 END) AS monetary_12m,
-           COUNT(*) AS transactions,
-           SUM(total) AS sales
-    FROM transactions
-    WHERE date(timestamp) <= :as_of
-    GROUP BY customer_id
-),
-points AS (                   -- the loyalty scheme: points earned (+) and redeemed (-)
-    SELECT customer_id, SUM(points) AS points_balance
-    FROM loyalty_points
-    WHERE date <= :as_of
-    GROUP BY customer_id
-),
-results AS (                  -- campaigns: contacted customers, once the results are in
-    SELECT k.customer_id,
-           COUNT(*) AS campaigns_contacted,
-           SUM(k.responded) AS campaigns_responded
-    FROM campaign_contacts AS k
-    JOIN campaigns AS c USING (campaign_id)
-    WHERE k.test_group = 'treatment'
-      AND date(c.launched_on, '+' || c.response_days || ' days') <= :as_of
-    GROUP BY k.customer_id
-)
-SELECT c.customer_id, c.given_name, c.family_name, c.gender,
+# ---------------------------------------------------------------- the marketing table in SQL
+
+#: The first day of the RFM window in SQL: the course's rule (``course.periods``), the
+#: ``RFM_DAYS`` days that end on the as-of date, both included.
+RFM_WINDOW_SQL = periods.sql_window_start(RFM_DAYS)
+
+#: The marketing table in SQL, one sub-query per operational system. Each gives one row per
+#: customer and runs on its own: ``ds.sql(MARKETING_PARTS["points"], marketing_sql_params(ds))``.
+MARKETING_PARTS = {
+    "receipts": f"""SELECT customer_id,
+       MIN(date(timestamp)) AS first_purchase,
+       MAX(date(timestamp)) AS last_purchase,
+       SUM(date(timestamp) >= {RFM_WINDOW_SQL}) AS frequency_12m,
+       SUM(CASE WHEN date(timestamp) >= {RFM_WINDOW_SQL}
+                THEN total ELSE 0 END) AS monetary_12m,
+       COUNT(*) AS transactions,
+       SUM(total) AS sales
+FROM transactions
+WHERE date(timestamp) <= :as_of
+GROUP BY customer_id""",
+    "points": """SELECT customer_id, SUM(points) AS points_balance
+FROM loyalty_points
+WHERE date <= :as_of
+GROUP BY customer_id""",
+    "results": """SELECT k.customer_id,
+       COUNT(*) AS campaigns_contacted,
+       SUM(k.responded) AS campaigns_responded
+FROM campaign_contacts AS k
+JOIN campaigns AS c USING (campaign_id)
+WHERE k.test_group = 'treatment'
+  AND date(c.launched_on, '+' || c.response_days || ' days') <= :as_of
+GROUP BY k.customer_id""",
+}
+
+#: What each sub-query reads (the comment it carries in :data:`MARKETING_SQL`).
+MARKETING_PART_NOTES = {
+    "receipts": "the till: each customer's receipts up to the as-of date",
+    "points": "the loyalty scheme: points earned (+) and redeemed (-)",
+    "results": "campaigns: contacted customers, once the results are in",
+}
+
+#: The final step: every customer record, left-joined to the sub-queries by customer_id.
+MARKETING_SELECT = """SELECT c.customer_id, c.given_name, c.family_name, c.gender,
        CAST(strftime('%Y', :as_of) AS INTEGER) - CAST(strftime('%Y', c.birth_date) AS INTEGER)
          - (strftime('%m-%d', :as_of) < strftime('%m-%d', c.birth_date)) AS age,
        c.household_type, c.income_band, c.city, c.home_store_id, c.registered_on,
@@ -136,8 +155,24 @@ LEFT JOIN receipts AS r USING (customer_id)
 LEFT JOIN points AS p USING (customer_id)
 LEFT JOIN results AS s USING (customer_id)
 WHERE c.registered_on <= :as_of
-ORDER BY c.customer_id
-"""
+ORDER BY c.customer_id"""
+
+
+def with_parts(parts: dict[str, str], select: str, notes: dict[str, str] | None = None) -> str:
+    """One query from named sub-queries and a final SELECT: ``WITH name AS (...), ... SELECT``
+    (a common table expression, CTE), each sub-query under its note as an SQL comment."""
+    notes = notes or {}
+    blocks = []
+    for name, sql in parts.items():
+        note = f"  -- {notes[name]}" if name in notes else ""
+        body = "\n".join("    " + line for line in sql.splitlines())
+        blocks.append(f"{name} AS ({note}\n{body}\n)")
+    return "WITH " + ",\n".join(blocks) + "\n" + select + "\n"
+
+
+#: The whole marketing table in one query, assembled from :data:`MARKETING_PARTS` and
+#: :data:`MARKETING_SELECT`; parameters ``:as_of`` (YYYY-MM-DD) and ``:margin``.
+MARKETING_SQL = with_parts(MARKETING_PARTS, MARKETING_SELECT, MARKETING_PART_NOTES)
 
 
 def _day(as_of, ds) -> pd.Timestamp:
@@ -170,7 +205,7 @@ def marketing_table(ds, as_of=None) -> pd.DataFrame:
     receipts = ds["transactions"]
     receipts = receipts.assign(day=receipts["timestamp"].dt.normalize())
     receipts = receipts[receipts["day"] <= day]
-    recent = receipts["day"] > day - pd.Timedelta(days=RFM_DAYS)
+    recent = periods.in_window(receipts["day"], day, RFM_DAYS)
     receipts = receipts.assign(recent=recent.astype(int), recent_total=receipts["total"] * recent)
     bought = receipts.groupby("customer_id").agg(
         first_purchase=("day", "min"),
@@ -207,7 +242,7 @@ def marketing_table(ds, as_of=None) -> pd.DataFrame:
 
 def marketing_sql_params(ds, as_of=None) -> dict:
     """The parameters :data:`MARKETING_SQL` takes, for ``ds.sql(MARKETING_SQL, params)``."""
-    return {"as_of": _day(as_of, ds).strftime("%Y-%m-%d"), "days": RFM_DAYS, "margin": GROSS_MARGIN}
+    return {"as_of": _day(as_of, ds).strftime("%Y-%m-%d"), "margin": GROSS_MARGIN}
 
 
 def marketing_table_sql(ds, as_of=None) -> pd.DataFrame:
@@ -255,6 +290,214 @@ def codes_by_system(ds, role: str = "gender", top: int = 6) -> pd.DataFrame:
         [(system, column, codes(values)) for system, column, values in rows],
         columns=["system", "column", "values (records)"],
     )
+
+
+# ---------------------------------------------------------------- what each campaign earned
+
+#: What one contact costs the chain, per channel and currency: ASSUMPTIONS, not data. A letter
+#: is postage plus print; an e-mail costs next to nothing to send; an SMS is a bulk rate; a
+#: call is a few minutes of a call-centre agent. Change them to the chain's own costs.
+CONTACT_COST = {
+    "USD": {"mail": 0.80, "email": 0.01, "sms": 0.02, "phone": 2.50},
+    "CNY": {"mail": 2.00, "email": 0.01, "sms": 0.05, "phone": 5.00},
+}
+#: z for a two-sided 95 % interval (normal approximation).
+Z95 = 1.959964
+
+
+def response_windows(ds) -> pd.DataFrame:
+    """Each campaign's response window: from its launch day, ``response_days`` days, both
+    ends included (the window in which a purchase of the promoted category is a response)."""
+    campaigns = ds["campaigns"]
+    last = campaigns["launched_on"] + pd.to_timedelta(campaigns["response_days"] - 1, unit="D")
+    return campaigns.assign(window_first=campaigns["launched_on"], window_last=last)
+
+
+def campaign_spend(ds, before_days: int = 180) -> pd.DataFrame:
+    """One row per eligible customer and campaign (``campaign_contacts``) with what they bought
+    of the promoted category: ``spend`` in the response window at shelf prices (quantity × unit
+    price, before coupon discounts), ``store_brand_spend`` (the part of it on the chain's own
+    brand), ``coupon_discount`` on those lines, and ``bought_before``: whether the customer
+    bought the category in the ``before_days`` days before the launch day."""
+    windows = response_windows(ds)
+    products = ds["products"][["product_id", "category", "store_brand"]]
+    items = ds["transaction_items"].merge(products, on="product_id")
+    items = items[items["category"].isin(windows["category"])]
+    receipts = ds["transactions"][["transaction_id", "customer_id", "timestamp"]]
+    lines = items.merge(receipts, on="transaction_id")
+    lines["day"] = lines["timestamp"].dt.normalize()
+    lines["spend"] = lines["quantity"] * lines["unit_price"]
+    lines["store_brand_spend"] = lines["spend"] * lines["store_brand"]
+    lines = lines.merge(windows[["campaign_id", "category", "window_first", "window_last"]])
+    inside = lines["day"].between(lines["window_first"], lines["window_last"])
+    keys = ["campaign_id", "customer_id"]
+    bought = (
+        lines[inside]
+        .groupby(keys)[["spend", "store_brand_spend", "discount"]]
+        .sum()
+        .rename(columns={"discount": "coupon_discount"})
+    )
+    days_before = (lines["window_first"] - lines["day"]).dt.days
+    before = lines.loc[days_before.between(1, before_days), keys].drop_duplicates()
+    contacts = ds["campaign_contacts"][[*keys, "test_group", "channel", "responded"]]
+    table = contacts.merge(windows[["campaign_id", "category"]], on="campaign_id")
+    table = table.merge(bought, on=keys, how="left")
+    money = ["spend", "store_brand_spend", "coupon_discount"]
+    table[money] = table[money].fillna(0.0)
+    table["bought_before"] = pd.MultiIndex.from_frame(table[keys]).isin(
+        pd.MultiIndex.from_frame(before)
+    )
+    for column in ("test_group", "channel", "category"):
+        table[column] = table[column].astype(str)
+    return table
+
+
+def campaign_profit(ds, margin: float = GROSS_MARGIN, contact_cost=None) -> pd.DataFrame:
+    """What each campaign earned against its control group (可描述性: the gross profit of each
+    marketing event), one row per campaign in launch order.
+
+    The held-out customers show what the contacted would have bought anyway, so the campaign's
+    incremental spend is (mean spend of the contacted − mean spend of the held out) × the
+    number contacted, in the promoted category during the response window, at shelf prices.
+    Its incremental gross margin is that × ``margin``; from it go the coupon discounts given
+    and the contacts (``contact_cost``: per channel, default :data:`CONTACT_COST` in the build's
+    currency). ``net_low`` and ``net_high`` bound the net margin with a 95 % interval for the
+    difference of the two means (normal approximation): the control group is a sample.
+    """
+    costs = CONTACT_COST[ds.currency] if contact_cost is None else contact_cost
+    spend = campaign_spend(ds)
+    groups = spend.groupby(["campaign_id", "test_group"])["spend"].agg(["size", "mean", "var"])
+    groups = groups.unstack("test_group")
+    contacted, held_out = groups[("size", "treatment")], groups[("size", "control")]
+    difference = groups[("mean", "treatment")] - groups[("mean", "control")]
+    error = (
+        groups[("var", "treatment")] / contacted + groups[("var", "control")] / held_out
+    ) ** 0.5
+    treated = spend[spend["test_group"] == "treatment"]
+    coupons = treated.groupby("campaign_id")["coupon_discount"].sum()
+    campaigns = response_windows(ds).set_index("campaign_id")
+    table = pd.DataFrame(
+        {
+            "name": campaigns["name"],
+            "category": campaigns["category"].astype(str),
+            "channel": campaigns["channel"].astype(str),
+            "window_days": campaigns["response_days"],
+            "contacted": contacted.astype(int),
+            "held_out": held_out.astype(int),
+            "spend_contacted": groups[("mean", "treatment")],
+            "spend_held_out": groups[("mean", "control")],
+        }
+    )
+    table["incremental_spend"] = difference * contacted
+    table["incremental_margin"] = margin * table["incremental_spend"]
+    table["coupon_cost"] = coupons.reindex(table.index, fill_value=0.0)
+    table["contact_cost"] = table["channel"].map(costs) * contacted
+    table["net_margin"] = table["incremental_margin"] - table["coupon_cost"] - table["contact_cost"]
+    half_width = Z95 * error * contacted * margin
+    table["net_low"] = table["net_margin"] - half_width
+    table["net_high"] = table["net_margin"] + half_width
+    order = campaigns["launched_on"].sort_values(kind="stable").index
+    return table.loc[order].reset_index()
+
+
+def campaign_verdicts(profit: pd.DataFrame, currency: str) -> list[str]:
+    """One sentence per campaign of :func:`campaign_profit`: what it earned, what it cost, and
+    whether the control group can tell that from zero."""
+
+    def money(value: float) -> str:
+        return f"{value:,.0f} {currency}"
+
+    sentences = []
+    for row in profit.itertuples(index=False):
+        interval = f"95 % interval {row.net_low:,.0f} to {row.net_high:,.0f}"
+        if row.net_high < 0:
+            verdict = "a loss even at the top of the interval"
+        elif row.net_low > 0:
+            verdict = "a gain even at the bottom of the interval"
+        else:
+            verdict = "the interval holds zero: the data cannot tell a gain from a loss"
+        sentences.append(
+            f"{row.name} ({row.channel}, {row.contacted:,} contacted): incremental gross "
+            f"margin {money(row.incremental_margin)}, costs "
+            f"{money(row.coupon_cost + row.contact_cost)} (coupons {row.coupon_cost:,.0f}, "
+            f"contacts {row.contact_cost:,.0f}), net {money(row.net_margin)}; {interval}: "
+            f"{verdict}."
+        )
+    return sentences
+
+
+# ---------------------------------------------------------------- complaints and after
+
+
+def after_complaints(ds, days: int = 90) -> pd.DataFrame:
+    """What each complaining customer did in the ``days`` days before and after a complaint.
+
+    One row per complaint received at least ``days`` days before the as-of date (so that its
+    after-period is complete): ``bought_after`` (a receipt in the ``days`` days after the
+    complaint day), ``spend_before`` (the ``days`` days before it) and ``spend_after``.
+    """
+    complaints = ds["complaints"]
+    cutoff = ds.as_of.normalize() - pd.Timedelta(days=days)
+    complaints = complaints[complaints["received_on"] <= cutoff].copy()
+    receipts = ds["transactions"][["customer_id", "timestamp", "total"]]
+    paired = complaints[["complaint_id", "customer_id", "received_on"]].merge(
+        receipts, on="customer_id"
+    )
+    offset = (paired["timestamp"].dt.normalize() - paired["received_on"]).dt.days
+    after = paired[(offset >= 1) & (offset <= days)].groupby("complaint_id")["total"]
+    before = paired[(offset <= -1) & (offset >= -days)].groupby("complaint_id")["total"]
+    ids = complaints["complaint_id"]
+    complaints["bought_after"] = ids.isin(after.size().index)
+    complaints["spend_before"] = ids.map(before.sum()).fillna(0.0)
+    complaints["spend_after"] = ids.map(after.sum()).fillna(0.0)
+    complaints["topic"] = complaints["topic"].astype(str)
+    return complaints.reset_index(drop=True)
+
+
+def difference_of_shares(yes: pd.Series, no: pd.Series) -> tuple[float, float, float]:
+    """The difference of two shares (means of True/False), with a 95 % interval (normal
+    approximation): ``(difference, low, high)``."""
+    p, q = yes.mean(), no.mean()
+    error = (p * (1 - p) / len(yes) + q * (1 - q) / len(no)) ** 0.5
+    return p - q, p - q - Z95 * error, p - q + Z95 * error
+
+
+# ---------------------------------------------------------------- a report for a manufacturer
+
+USAGE = ("light", "medium", "heavy")
+LOYALTY = ("national brand", "store brand", "switcher")
+
+
+def brand_usage(ds, category: str = "pain_reliever", days: int = 365) -> pd.DataFrame:
+    """The buyers of a category in the last ``days`` days, each put in one of nine groups, as
+    the textbook's supermarket does for pain relievers: by brand (national brand only, the
+    chain's store brand only, or both: a switcher) and by usage (packs bought: the lightest
+    third, the middle third, the heaviest third of buyers).
+
+    One row per buyer: ``customer_id``, ``packs``, ``store_brand_packs``, ``spend``, ``brand``
+    and ``usage``. A report for a manufacturer counts the groups and leaves the ids out.
+    """
+    products = ds["products"]
+    chosen = products.loc[products["category"] == category, ["product_id", "store_brand"]]
+    items = ds["transaction_items"].merge(chosen, on="product_id")
+    receipts = ds["transactions"]
+    recent = receipts.loc[
+        periods.in_window(receipts["timestamp"], ds.as_of, days), ["transaction_id", "customer_id"]
+    ]
+    lines = items.merge(recent, on="transaction_id")
+    lines["store_brand_packs"] = lines["quantity"] * lines["store_brand"]
+    buyers = lines.groupby("customer_id").agg(
+        packs=("quantity", "sum"),
+        store_brand_packs=("store_brand_packs", "sum"),
+        spend=("amount", "sum"),
+    )
+    share = buyers["store_brand_packs"] / buyers["packs"]
+    brand = pd.Series(LOYALTY[2], index=buyers.index)
+    brand[share == 0], brand[share == 1] = LOYALTY[0], LOYALTY[1]
+    buyers["brand"] = pd.Categorical(brand, categories=LOYALTY)
+    rank = buyers["packs"].rank(method="average", pct=True)
+    buyers["usage"] = pd.cut(rank, [0, 1 / 3, 2 / 3, 1], labels=USAGE, include_lowest=True)
+    return buyers.reset_index()
 
 
 # ---------------------------------------------------------------- one customer's single view

@@ -290,6 +290,48 @@ GLOSSARY = (
         "01",
     ),
     Term(
+        "as-of date; the last N days",
+        "截止日期; 最近 N 天",
+        "The last day of a database's data, from which the course measures all time; the last N "
+        "days are the N days that end on it, both included (from as_of - (N-1) days).",
+        "00, 01",
+    ),
+    Term(
+        "SQL; common table expression (CTE)",
+        "SQL; 公用表表达式",
+        "The query language of relational databases (SELECT, WHERE, GROUP BY, JOIN, CASE); "
+        "WITH name AS (...) names a sub-query, so that a long query is built a step at a time.",
+        "01",
+    ),
+    Term(
+        "target customer group",
+        "目标客户群",
+        "Customers who share an interest in a product (its buyers, say): the group a campaign "
+        "is aimed at.",
+        "01, 06",
+    ),
+    Term(
+        "potential target market",
+        "潜在目标市场",
+        "Customers the company could serve but does not yet, found in its records (households "
+        "with small children who buy no nappies from it).",
+        "01",
+    ),
+    Term(
+        "incremental response; incremental gross margin",
+        "增量响应; 增量毛利",
+        "What a campaign caused: the contacted group's response rate (or spend) minus the "
+        "control group's. The margin on the extra spend, minus coupons and contacts, is the "
+        "campaign's gross profit.",
+        "01, 06",
+    ),
+    Term(
+        "store brand",
+        "自有品牌",
+        "A retailer's own brand, sold beside the manufacturers' national brands.",
+        "01, C1",
+    ),
+    Term(
         "primary key / foreign key",
         "主键 / 外键",
         "A primary key names one row of a table; a foreign key points at a row of another "

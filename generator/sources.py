@@ -421,7 +421,12 @@ def _letters(code: str) -> str:
 
 
 # the ways a written date fails to be a day of the calendar, as real forms show them
-IMPOSSIBLE_DATES = ("30 February", "29 February of a common year", "31st of a 30-day month", "month 13")
+IMPOSSIBLE_DATES = (
+    "30 February",
+    "29 February of a common year",
+    "31st of a 30-day month",
+    "month 13",
+)
 
 
 def _impossible_date(text: str, form: str, pick: int) -> str:

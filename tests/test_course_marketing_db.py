@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from course import marketing_db as mdb
+from course import periods
 
 from conftest import industry_build
 
@@ -169,3 +170,190 @@ def test_the_explorer_shows_the_customer_picked(ds, marketing):
     assert "No customer" in view.value
     number.value = first
     assert picker.value == first and f"Customer {first}:" in view.value
+
+
+# ---------------------------------------------------------------- the SQL, one part at a time
+
+
+def test_the_sql_is_assembled_from_its_parts(ds, marketing):
+    """MARKETING_SQL is the parts under one WITH and the final SELECT: they cannot drift."""
+    sql = mdb.MARKETING_SQL
+    assert sql == mdb.with_parts(
+        mdb.MARKETING_PARTS, mdb.MARKETING_SELECT, mdb.MARKETING_PART_NOTES
+    )
+    for name, part in mdb.MARKETING_PARTS.items():
+        assert f"{name} AS (" in sql
+        assert all(line.strip() in sql for line in part.splitlines())
+    assert sql.rstrip().endswith(mdb.MARKETING_SELECT.splitlines()[-1])
+    assert mdb.RFM_WINDOW_SQL == "date(:as_of, '-364 days')"  # the course's rule, 365 days
+
+
+def test_each_part_alone_gives_one_row_per_customer(ds, marketing):
+    params = mdb.marketing_sql_params(ds)
+    table = marketing.set_index("customer_id")
+    for name, part in mdb.MARKETING_PARTS.items():
+        rows = ds.sql(part, params)
+        assert rows["customer_id"].is_unique, name
+        values = rows.set_index("customer_id")
+        for column in values.columns:
+            mine = table.loc[values.index, column]
+            if column.endswith("_purchase"):
+                mine = mine.dt.strftime("%Y-%m-%d")
+            if pd.api.types.is_float_dtype(mine):
+                np.testing.assert_allclose(values[column], mine, rtol=1e-9, err_msg=column)
+            else:
+                np.testing.assert_array_equal(values[column], mine.to_numpy(), column)
+
+
+# ---------------------------------------------------------------- what each campaign earned
+
+
+@pytest.fixture(scope="module")
+def spend(ds):
+    return mdb.campaign_spend(ds)
+
+
+@pytest.fixture(scope="module")
+def profit(ds):
+    return mdb.campaign_profit(ds)
+
+
+def test_campaign_spend_has_every_eligible_customer_once(ds, spend):
+    contacts = ds["campaign_contacts"]
+    assert len(spend) == len(contacts)
+    assert not spend.duplicated(["campaign_id", "customer_id"]).any()
+    assert (spend["store_brand_spend"] <= spend["spend"] + 1e-9).all()
+    control = spend[spend["test_group"] == "control"]
+    assert (control["coupon_discount"] == 0).all()  # the held out got no coupon
+    responders = spend[spend["responded"]]
+    assert (responders["spend"] > 0).all()  # a response is a purchase in the window
+
+
+def test_campaign_spend_by_hand_in_sql(ds, spend):
+    """One campaign's spend and the customers who bought before, counted again in SQL."""
+    campaign = ds["campaigns"].iloc[-1]
+    query = """
+        SELECT t.customer_id,
+               SUM(CASE WHEN date(t.timestamp) BETWEEN c.launched_on
+                          AND date(c.launched_on, '+' || (c.response_days - 1) || ' days')
+                        THEN i.quantity * i.unit_price ELSE 0 END) AS spend,
+               MAX(date(t.timestamp) < c.launched_on
+                   AND date(t.timestamp) >= date(c.launched_on, '-180 days')) AS before
+        FROM transactions AS t
+        JOIN transaction_items AS i USING (transaction_id)
+        JOIN products AS p USING (product_id)
+        JOIN campaigns AS c ON c.category = p.category
+        WHERE c.campaign_id = :id
+        GROUP BY t.customer_id
+    """
+    by_sql = ds.sql(query, {"id": int(campaign["campaign_id"])}).set_index("customer_id")
+    mine = spend[spend["campaign_id"] == campaign["campaign_id"]].set_index("customer_id")
+    by_sql = by_sql.reindex(mine.index, fill_value=0)
+    np.testing.assert_allclose(mine["spend"], by_sql["spend"], atol=1e-9)
+    assert (mine["bought_before"] == by_sql["before"].astype(bool)).all()
+
+
+def test_campaign_profit_adds_up(ds, spend, profit):
+    campaigns = ds["campaigns"]
+    assert (
+        profit["campaign_id"].tolist()
+        == campaigns.sort_values("launched_on")["campaign_id"].tolist()
+    )
+    rows = profit.set_index("campaign_id")
+    groups = spend.groupby(["campaign_id", "test_group"]).size().unstack()
+    assert (rows["contacted"] == groups["treatment"]).all()
+    assert (rows["held_out"] == groups["control"]).all()
+    coupons = ds["coupon_redemptions"].groupby("campaign_id")["discount"].sum()
+    np.testing.assert_allclose(rows["coupon_cost"], coupons.reindex(rows.index, fill_value=0))
+    costs = mdb.CONTACT_COST[ds.currency]
+    np.testing.assert_allclose(rows["contact_cost"], rows["channel"].map(costs) * rows["contacted"])
+    means = spend.groupby(["campaign_id", "test_group"])["spend"].mean().unstack()
+    incremental = (means["treatment"] - means["control"]) * rows["contacted"]
+    np.testing.assert_allclose(rows["incremental_margin"], mdb.GROSS_MARGIN * incremental)
+    net = rows["incremental_margin"] - rows["coupon_cost"] - rows["contact_cost"]
+    np.testing.assert_allclose(rows["net_margin"], net)
+    assert ((rows["net_low"] < rows["net_margin"]) & (rows["net_margin"] < rows["net_high"])).all()
+
+
+def test_campaign_profit_takes_other_assumptions(ds, profit):
+    free = dict.fromkeys(("mail", "email", "sms", "phone"), 0.0)
+    free = mdb.campaign_profit(ds, margin=0.5, contact_cost=free)
+    assert (free["contact_cost"] == 0).all()
+    np.testing.assert_allclose(free["incremental_margin"], 2 * profit["incremental_margin"])
+
+
+def test_every_currency_has_a_contact_cost_for_every_channel(ds):
+    from generator import locales
+
+    channels = set(ds["campaigns"]["channel"].cat.categories)
+    for locale in ("en_US", "zh_CN"):
+        costs = mdb.CONTACT_COST[locales.get(locale).currency]
+        assert set(costs) >= channels and all(cost >= 0 for cost in costs.values())
+
+
+def test_one_verdict_per_campaign_with_its_numbers(ds, profit):
+    verdicts = mdb.campaign_verdicts(profit, ds.currency)
+    assert len(verdicts) == len(profit)
+    for sentence, row in zip(verdicts, profit.itertuples(index=False), strict=True):
+        assert sentence.startswith(row.name)
+        assert f"net {row.net_margin:,.0f} {ds.currency}" in sentence
+        assert ("a loss even" in sentence) == (row.net_high < 0)
+        assert ("a gain even" in sentence) == (row.net_low > 0)
+    gain = profit.iloc[:1].assign(net_low=1.0, net_high=2.0, net_margin=1.5)
+    unclear = profit.iloc[:1].assign(net_low=-1.0, net_high=2.0, net_margin=0.5)
+    assert "a gain even" in mdb.campaign_verdicts(gain, "USD")[0]
+    assert "cannot tell" in mdb.campaign_verdicts(unclear, "USD")[0]
+
+
+# ---------------------------------------------------------------- complaints and a partner's report
+
+
+def test_after_complaints_by_hand(ds):
+    after = mdb.after_complaints(ds, days=90)
+    complaints = ds["complaints"]
+    cutoff = ds.as_of - pd.Timedelta(days=90)
+    assert len(after) == (complaints["received_on"] <= cutoff).sum()
+    receipts = ds["transactions"].assign(day=lambda f: f["timestamp"].dt.normalize())
+    for row in after.sample(20, random_state=1).itertuples():
+        mine = receipts[receipts["customer_id"] == row.customer_id]
+        offset = (mine["day"] - row.received_on).dt.days
+        assert row.bought_after == offset.between(1, 90).any()
+        assert row.spend_after == pytest.approx(mine.loc[offset.between(1, 90), "total"].sum())
+        assert row.spend_before == pytest.approx(mine.loc[offset.between(-90, -1), "total"].sum())
+
+
+def test_difference_of_shares():
+    yes = pd.Series([True] * 80 + [False] * 20)
+    no = pd.Series([True] * 50 + [False] * 50)
+    difference, low, high = mdb.difference_of_shares(yes, no)
+    assert difference == pytest.approx(0.3)
+    error = (0.8 * 0.2 / 100 + 0.5 * 0.5 / 100) ** 0.5
+    assert (low, high) == pytest.approx((0.3 - 1.959964 * error, 0.3 + 1.959964 * error))
+
+
+def test_brand_usage_puts_each_buyer_in_one_of_nine_groups(ds):
+    buyers = mdb.brand_usage(ds, "pain_reliever", days=365)
+    assert buyers["customer_id"].is_unique
+    assert buyers["brand"].notna().all() and buyers["usage"].notna().all()
+    store = buyers["store_brand_packs"]
+    assert (
+        buyers.loc[buyers["brand"] == "store brand", "packs"]
+        == store[buyers["brand"] == "store brand"]
+    ).all()
+    assert (store[buyers["brand"] == "national brand"] == 0).all()
+    switchers = buyers[buyers["brand"] == "switcher"]
+    assert (
+        (switchers["store_brand_packs"] > 0) & (switchers["store_brand_packs"] < switchers["packs"])
+    ).all()
+    # usage: thirds by packs, and a heavier group never buys fewer packs than a lighter one
+    thirds = buyers["usage"].value_counts(normalize=True)
+    assert (thirds.between(0.2, 0.45)).all()
+    ranges = buyers.groupby("usage", observed=True)["packs"].agg(["min", "max"])
+    assert (ranges["max"].iloc[:-1].to_numpy() <= ranges["min"].iloc[1:].to_numpy()).all()
+    # the buyers are the category's buyers in the window
+    items = ds["transaction_items"].merge(ds["products"], on="product_id")
+    receipts = ds["transactions"]
+    recent = receipts[periods.in_window(receipts["timestamp"], ds.as_of, 365)]
+    lines = items[items["category"] == "pain_reliever"].merge(recent, on="transaction_id")
+    assert set(buyers["customer_id"]) == set(lines["customer_id"])
+    assert buyers["packs"].sum() == lines["quantity"].sum()

@@ -69,9 +69,13 @@ def test_the_exercise_hides_every_solution_and_hidden_test():
     text = json.dumps(exercise)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     assert "groupby" not in text  # the answers' code is gone
-    answer_cells = [c for c in exercise.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert len(answer_cells) == 3
-    assert all("# YOUR CODE HERE\nraise NotImplementedError()" in c.source for c in answer_cells)
+    answers = [c for c in exercise.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    code = [c for c in answers if c.cell_type == "code"]
+    assert len(code) == 3
+    assert all("# YOUR CODE HERE\nraise NotImplementedError()" in c.source for c in code)
+    written = [c for c in answers if c.cell_type == "markdown"]  # a judgement question
+    assert [c.source for c in written] == ["YOUR ANSWER HERE"]
+    assert "seasonal peak" not in text  # the model answer is gone
     assert all(
         c.outputs == [] and c.execution_count is None
         for c in exercise.cells

@@ -81,6 +81,65 @@ def points_balance():
     }
 
 
+#: Days of the category-sales task's window (the RFM year).
+SALES_DAYS = 365
+
+
+@cache
+def _lines() -> pd.DataFrame:
+    """Every receipt line with its receipt's customer, timestamp, day and total, and its
+    product's category."""
+    ds = data()
+    products = ds["products"][["product_id", "category"]]
+    receipts = _receipts()[["transaction_id", "customer_id", "timestamp", "day", "total"]]
+    lines = ds["transaction_items"].merge(receipts, on="transaction_id")
+    lines = lines.merge(products, on="product_id")
+    return lines.assign(category=lines["category"].astype(str))
+
+
+def _per_category(lines: pd.DataFrame, values: pd.Series | str, how: str = "sum"):
+    values = lines[values] if isinstance(values, str) else values
+    totals = values.groupby(lines["category"]).agg(how).astype(float)
+    return totals.rename("sales").rename_axis("category").reset_index()
+
+
+@task(
+    Table(columns=("category", "sales")),
+    hint=f"One row per product category: the sum of `amount` over the receipt lines whose "
+    f"receipt is dated in the last {SALES_DAYS} days (the course's rule: on or after "
+    f"`date(:as_of, '-{SALES_DAYS - 1} days')`, the as-of date included).",
+)
+def category_sales():
+    lines = _lines()
+    as_of, days = data().as_of, SALES_DAYS
+    start = periods.window_start(as_of, days)
+    recent = lines[lines["day"] >= start]
+    return _per_category(recent, "amount"), {
+        "You added up `total`, the whole receipt's amount, once for every line of the receipt "
+        "(the JOIN repeats it on each line): add up the lines' `amount` instead.": (
+            _per_category(recent, "total")
+        ),
+        "That is the number of receipt lines (COUNT); the task asks for sales, the sum of "
+        "`amount`.": _per_category(recent, "amount", how="size"),
+        "`quantity * unit_price` is the shelf price before coupon discounts; `amount` is what "
+        "the customer paid.": _per_category(recent, recent["quantity"] * recent["unit_price"]),
+        f"Check the first day of the window: `date(:as_of, '-{days} days')` gives {days + 1} "
+        f"days; the last {days} days start on `date(:as_of, '-{days - 1} days')`.": (
+            _per_category(lines[lines["day"] >= start - pd.Timedelta(days=1)], "amount")
+        ),
+        "Check the first day of the window: a receipt dated on the window's first day counts "
+        "(use >=, not >).": _per_category(lines[lines["day"] > start], "amount"),
+        "Check the last day: receipts on the as-of date count. `timestamp` holds a time, so "
+        "`timestamp <= :as_of` (or BETWEEN ... AND :as_of) drops that day's receipts; compare "
+        "`date(timestamp)`.": _per_category(
+            lines[lines["timestamp"].between(start, as_of)], "amount"
+        ),
+        f"Keep only the receipts of the last {days} days (a WHERE on the receipt's date).": (
+            _per_category(lines, "amount")
+        ),
+    }
+
+
 def _response(frame: pd.DataFrame, value: str) -> pd.DataFrame:
     return (
         frame.pivot_table(index="campaign_id", columns="test_group", values=value, observed=True)
@@ -113,8 +172,15 @@ def campaign_response():
     percent = rates.assign(
         treatment_rate=rates["treatment_rate"] * 100, control_rate=rates["control_rate"] * 100
     )
+    whole = rates.assign(
+        treatment_rate=np.floor(rates["treatment_rate"]),
+        control_rate=np.floor(rates["control_rate"]),
+    )
     return rates, {
         "Those are numbers of responders (SUM); a rate is an average of `responded` (AVG).": counts,
+        "Your rates are whole numbers: in SQLite an integer divided by an integer is an integer, "
+        "so `SUM(responded) / COUNT(*)` rounds every share down to 0. Use `AVG(responded)`, or "
+        "multiply by 1.0 before dividing.": whole,
         "Your rates are percentages; give them as shares between 0 and 1.": percent,
         "You divided by every customer of the campaign; divide each group's responders by "
         "the size of that group only.": over_all,
@@ -157,37 +223,65 @@ def _share_by(marketing: pd.DataFrame, rank_by: str) -> float:
     return (int(np.argmax(running >= running[-1] / 2)) + 1) / len(marketing)
 
 
-def _detergent_buyers(days: int | None) -> set:
-    ds = data()
-    products = ds["products"]
-    detergent = products.loc[products["category"] == "detergent", "product_id"]
-    items = ds["transaction_items"]
-    receipts = _receipts()
-    if days is not None:
-        receipts = receipts[receipts["day"] >= ds.as_of - pd.Timedelta(days=days)]
-    bought = items.loc[items["product_id"].isin(detergent), "transaction_id"]
-    return set(receipts.loc[receipts["transaction_id"].isin(bought), "customer_id"])
+#: Days of the e-mail offer's window: the customers who bought detergent in the last 30 days.
+TARGET_DAYS = 30
+
+
+def _detergent_lines() -> pd.DataFrame:
+    """The receipt lines of detergent products, with their receipt's customer and time."""
+    lines = _lines()
+    return lines[lines["category"] == "detergent"]
+
+
+def _bought_detergent(first_day=None, strict: bool = False, until_midnight: bool = False):
+    """The customer of every detergent line on or after ``first_day`` (one per line)."""
+    lines = _detergent_lines()
+    if first_day is not None:
+        keep = lines["day"] > first_day if strict else lines["day"] >= first_day
+        if until_midnight:
+            keep &= lines["timestamp"] <= data().as_of
+        lines = lines[keep]
+    return lines["customer_id"]
 
 
 @task(
-    Values(),
-    hint="Customers with a detergent receipt dated on or after `as_of - 180 days` who agreed "
-    "to be contacted by e-mail.",
+    Values(distinct=True),
+    hint=f"Customers with a detergent receipt dated in the last {TARGET_DAYS} days (the "
+    f"{TARGET_DAYS} days that end on the as-of date, both included) who agreed to e-mail, "
+    "each once.",
 )
 def email_targets():
     customers = data()["customers"]
     by_email = set(customers.loc[customers["consent_email"], "customer_id"])
     by_mail = set(customers.loc[customers["consent_mail"], "customer_id"])
-    recent = _detergent_buyers(180)
-    return sorted(recent & by_email), {
-        "Some of these customers never agreed to e-mail: keep only `consent_email`.": sorted(
-            recent
+    days = TARGET_DAYS
+    start = periods.window_start(data().as_of, days)
+    recent = _bought_detergent(start)
+
+    def targets(buyers: pd.Series, allowed: set = by_email) -> list:
+        return sorted(set(buyers) & allowed)
+
+    return targets(recent), {
+        "Some of these customers never agreed to e-mail: keep only `consent_email`.": targets(
+            recent, set(customers["customer_id"])
         ),
-        "Keep only detergent bought in the last 180 days.": sorted(
-            _detergent_buyers(None) & by_email
+        f"Keep only detergent bought in the last {days} days.": targets(_bought_detergent()),
+        "That is the consent to (paper) mail; the offer goes out by e-mail.": targets(
+            recent, by_mail
         ),
-        "That is the consent to (paper) mail; the offer goes out by e-mail.": sorted(
-            recent & by_mail
+        f"Check the first day of the window: `as_of - {days} days` gives {days + 1} days. The "
+        f"last {days} days start on `as_of - {days - 1} days` "
+        f"(`periods.window_start(as_of, {days})`).": targets(
+            _bought_detergent(start - pd.Timedelta(days=1))
+        ),
+        "Check the first day of the window: a receipt dated on the window's first day counts "
+        "(use >=, not >).": targets(_bought_detergent(start, strict=True)),
+        "Check the last day: receipts on the as-of date count. `timestamp <= as_of` compares "
+        "with midnight and drops that day's receipts; compare days, or leave the upper bound "
+        "out.": targets(_bought_detergent(start, until_midnight=True)),
+        "Your list has a customer once for every detergent line (or receipt) they bought: each "
+        "customer gets one e-mail, so list each once (`.drop_duplicates()`, `.unique()`).": (
+            sorted(recent[recent.isin(by_email)])
         ),
     }
 
@@ -195,11 +289,18 @@ def email_targets():
 RFM = ["customer_id", "recency_days", "frequency_12m", "monetary_12m"]
 
 
-def _rfm(receipts: pd.DataFrame, measured_on: pd.Timestamp, window: bool = True):
-    recent = receipts["day"] > measured_on - pd.Timedelta(days=365) if window else True
+def _rfm(
+    receipts: pd.DataFrame,
+    measured_on: pd.Timestamp,
+    window: int | None = mdb.RFM_DAYS,
+    by_time: bool = False,
+):
+    """RFM as of ``measured_on``: frequency and monetary over the ``window`` days up to it
+    (every receipt given if None); recency from the latest timestamp if ``by_time``."""
+    recent = periods.in_window(receipts["day"], measured_on, window) if window else True
     receipts = receipts.assign(in_window=recent, recent_total=receipts["total"] * recent)
     table = receipts.groupby("customer_id").agg(
-        last=("day", "max"),
+        last=("timestamp" if by_time else "day", "max"),
         frequency_12m=("in_window", "sum"),
         monetary_12m=("recent_total", "sum"),
     )
@@ -215,6 +316,7 @@ def _rfm(receipts: pd.DataFrame, measured_on: pd.Timestamp, window: bool = True)
 def rfm_year_earlier():
     ds = data()
     then = ds.as_of - pd.DateOffset(years=1)
+    days = mdb.RFM_DAYS
     right = mdb.marketing_table(ds, then)
     right = right.loc[right["transactions"] > 0, RFM].reset_index(drop=True)
     receipts = _receipts()
@@ -225,7 +327,17 @@ def rfm_year_earlier():
         "Measure recency from `then`, not from the as-of date.": _rfm(known, then).assign(
             recency_days=lambda f: f["recency_days"] + (ds.as_of - then).days
         ),
-        "Frequency and monetary count only the 365 days up to `then`.": _rfm(
-            known, then, window=False
+        f"Frequency and monetary count only the {days} days up to `then`.": _rfm(
+            known, then, window=None
+        ),
+        f"Check the window's first day: `then - {days} days` itself is outside the {days} days "
+        "up to `then` (after it, not on it).": _rfm(known, then, window=days + 1),
+        "Receipts dated on `then` itself count: `timestamp <= then` compares with midnight and "
+        "drops that day's receipts (compare days: `timestamp.dt.normalize()`).": _rfm(
+            receipts[receipts["timestamp"] <= then], then
+        ),
+        "Measure recency between days, not times: a receipt's time of day makes "
+        "`(then - timestamp).dt.days` one day short (use `timestamp.dt.normalize()`).": _rfm(
+            known, then, by_time=True
         ),
     }
