@@ -2,20 +2,27 @@
 
 The textbook turns source data into a customer database with seven methods: extract (析取),
 merge (合并), delete (删除), identify (识别), extend (扩展), validate (校验) and update (更新).
-This module holds one function per concern of those steps, so that the lesson's cells stay
-short and every rule is tested:
+They are a list of methods, not an order: the lesson validates before it identifies (an
+invalid phone must not link two people) and extends after it has found the customers. This
+module holds one function per concern, so that the lesson's cells stay short and every rule
+is tested:
 
 - sources: :func:`systems_table`, :func:`column_for`, :func:`format_for`;
 - extract: :func:`iso_dates`, :func:`gender_codes`, :func:`income_bands`,
-  :func:`phone_digits`, :func:`split_full_name`, all used by :func:`extract`, which puts one
-  system's extract into the common :data:`LAYOUT` (:func:`before_after` shows the effect);
+  :func:`consent_codes`, :func:`phone_digits`, :func:`split_full_name`, all used by
+  :func:`extract`, which puts one system's extract into the common :data:`LAYOUT`
+  (:func:`before_after` shows the effect);
 - merge: :func:`merge` (with :func:`match_key` and :func:`birth_years`), :func:`fill_rates`;
 - delete: :func:`unnamed`, :func:`exact_duplicates`;
-- identify: :func:`score_pairs` (splink, run once) and :func:`clusters` at a threshold;
-- extend: :func:`coverage`;
 - validate: :func:`validation_flags`, :func:`blank_invalid`;
-- update: :func:`conflicts`, :func:`trust_order`, :func:`golden_records`;
+- identify: :func:`score_pairs` (splink, run once) and :func:`clusters` at a threshold;
+- update: :func:`conflicts`, :func:`trust_order`, :func:`golden_records` (the current
+  state) and :func:`history` (every value a changing field had, with the dates it held);
+- extend: :func:`coverage` (what the other systems add), :data:`AREA_FIELDS` (the bought
+  postcode list's columns in the customer table);
 - load: :data:`SCHEMA`, :func:`load_database`, :func:`try_insert`;
+- all of it in the lesson's order, for the exercises and the checks: :func:`build`,
+  :func:`central_database`;
 - measure against the truth: :func:`true_customers`, :func:`linkage_quality`,
   :func:`quality_curve`, :func:`threshold_summary`, :func:`threshold_slider` (the classroom
   demo), :func:`planted_and_found`.
@@ -29,6 +36,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -54,7 +62,27 @@ LAYOUT = (
     "city",
     "address",
     "income_band",
+    "consent_mail",
+    "consent_email",
+    "consent_phone",
+    "consent_sms",
 )
+
+# the channels a customer can agree (or refuse) to be contacted by: a ``consent_<channel>``
+# column each, "1" for yes, "0" for no, missing where the system did not ask
+CONSENT_CHANNELS = ("mail", "email", "phone", "sms")
+CONSENTS = tuple(f"consent_{channel}" for channel in CONSENT_CHANNELS)
+# every way the systems write a consent
+CONSENT_ANSWERS = {
+    "y": "1",
+    "yes": "1",
+    "1": "1",
+    "是": "1",
+    "n": "0",
+    "no": "0",
+    "0": "0",
+    "否": "0",
+}
 
 # every way the company's systems write a gender, and what it means
 GENDERS = {
@@ -133,16 +161,28 @@ def income_bands(values: pd.Series) -> pd.Series:
     return _none(values.astype("string").str.strip().str.lower().map(INCOME_BANDS))
 
 
+def consent_codes(values: pd.Series) -> pd.Series:
+    """Any system's consent answer (``Y``/``N``, ``1``/``0``, ``是``/``否``) as ``1`` or ``0``;
+    anything else is missing (unknown)."""
+    return _none(values.astype("string").str.strip().str.lower().map(CONSENT_ANSWERS))
+
+
 def phone_digits(values: pd.Series, locale: str) -> pd.Series:
     """Phone numbers as their national digits: no spaces, dashes, brackets or country code.
 
     ``+1 806 555 0107``, ``(806) 555-0107`` and ``806-555-0107`` all become ``8065550107``.
-    A number too short or too long keeps its digits, for the validation step to find.
+    A number written with ``+`` and the country code loses the code whatever its length
+    (``+1 713 555 01`` becomes ``71355501``); one without ``+`` loses a leading country code
+    only when the rest has the national length. A number too short or too long keeps its
+    (national) digits, for the validation step to find.
     """
     country, length = PHONE_PLANS[locale]
-    digits = values.astype("string").str.replace(r"\D", "", regex=True)
-    international = digits.str.startswith(country) & (digits.str.len() == length + len(country))
-    digits = digits.where(~international, digits.str[len(country) :])
+    text = values.astype("string").str.strip()
+    digits = text.str.replace(r"\D", "", regex=True)
+    written_international = text.str.startswith("+").fillna(False)
+    full_length = digits.str.len() == length + len(country)
+    international = digits.str.startswith(country) & (written_international | full_length)
+    digits = digits.where(~international.fillna(False), digits.str[len(country) :])
     return digits.astype(object).where(digits.fillna("") != "", None)
 
 
@@ -318,6 +358,8 @@ def extract(ds, system: Mapping) -> pd.DataFrame:
             out["gender"] = gender_codes(values)
         elif role == "income_band":
             out["income_band"] = income_bands(values)
+        elif role in CONSENTS:
+            out[role] = consent_codes(values)
         elif role == "birth_date":
             out["birth_date"] = iso_dates(values, option or "%Y-%m-%d")
         elif role == "phone":
@@ -532,6 +574,34 @@ def _pairs_within(groups: pd.Series) -> int:
     return int((sizes * (sizes - 1) // 2).sum())
 
 
+def _check_indexed_by_unique_id(found, truth: pd.Series) -> None:
+    """A clear error, instead of one from deep inside pandas, when ``found`` is not a Series
+    indexed by the records' ``unique_id``."""
+    how = (
+        "Make it with pd.Series(customer_numbers, index=records['unique_id']) "
+        "(use .to_numpy() on the numbers, so that pandas does not align them on the old index)."
+    )
+    if not isinstance(found, pd.Series):
+        raise TypeError(
+            f"found should be a pandas Series (one customer per record), not a "
+            f"{type(found).__name__}. {how}"
+        )
+    unknown = ~found.index.isin(truth.index)
+    if unknown.all():
+        example = truth.index[0] if len(truth) else "system:key"
+        raise TypeError(
+            "found must be indexed by the records' unique_id (such as "
+            f"{example!r}), but its index holds {found.index[:1].tolist()}... {how}"
+        )
+    if unknown.any():
+        raise TypeError(
+            f"{int(unknown.sum()):,} labels of found's index are not the unique_id of a source "
+            f"record (such as {found.index[unknown][0]!r}). {how}"
+        )
+    if not found.index.is_unique:
+        raise TypeError(f"found's index repeats records: give each unique_id once. {how}")
+
+
 def linkage_quality(found: pd.Series, truth: pd.Series) -> dict:
     """How a clustering (record -> customer number) compares with the true customers.
 
@@ -543,7 +613,11 @@ def linkage_quality(found: pd.Series, truth: pd.Series) -> dict:
     - ``pairs_found``, ``true_pairs``, ``pairs_right``: pairs of records put together, pairs
       that really belong together, and pairs that are both; ``precision``, ``recall`` and
       ``f1`` of those pairs.
+
+    ``found`` must be indexed like ``truth``, by each record's ``unique_id``
+    (``"hotline_log:HL00014187"``); anything else raises a ``TypeError`` that says so.
     """
+    _check_indexed_by_unique_id(found, truth)
     both = pd.DataFrame({"found": found.to_numpy(), "true": truth.reindex(found.index).to_numpy()})
     pairs_found = _pairs_within(both["found"])
     true_pairs = _pairs_within(both["true"])
@@ -773,6 +847,15 @@ def _with_name(records: pd.DataFrame) -> pd.DataFrame:
     return records.assign(name=name.where(records["family"].notna(), None))
 
 
+def _keyed(records: pd.DataFrame, customer: pd.Series, trust: list[str]) -> pd.DataFrame:
+    """The records with their customer and the rank of their system in ``trust``."""
+    return _with_name(records).assign(
+        customer_key=records["unique_id"].map(customer),
+        rank=records["system"].map({name: i for i, name in enumerate(trust)}).fillna(len(trust)),
+        birth_year=birth_years(records),
+    )
+
+
 def _survivors(keyed: pd.DataFrame, field: str, by: list[str], ascending: list[bool]):
     """Per customer, the value of ``field`` from the first record in the order ``by`` among
     the records that have one."""
@@ -784,6 +867,25 @@ def _survivors(keyed: pd.DataFrame, field: str, by: list[str], ascending: list[b
     return ordered.groupby("customer_key")[field].first()
 
 
+def _statements(keyed: pd.DataFrame, field: str) -> pd.DataFrame:
+    """What each extract said about ``field``, per customer: one value per customer and
+    extract date, the newest date first.
+
+    Among the records of one extract date that disagree, the most trusted system's wins, then
+    (for a consent) a refusal, then the record with the lowest ``unique_id``: a changing fact
+    is taken from the most recent statement, and a "no" given on the same day as a "yes" is
+    kept, since the company cannot tell which came last.
+    """
+    known = keyed[keyed[field].notna()]
+    by = ["customer_key", "extracted_on", "rank"]
+    ascending = [True, False, True]
+    if field in CONSENTS:  # "0" sorts before "1": a refusal wins a tie
+        by, ascending = [*by, field], [*ascending, True]
+    ordered = known.sort_values([*by, "unique_id"], ascending=[*ascending, True])
+    said = ordered.drop_duplicates(["customer_key", "extracted_on"])
+    return said[["customer_key", "extracted_on", field]].rename(columns={field: "value"})
+
+
 def golden_records(
     records: pd.DataFrame,
     customer: pd.Series,
@@ -791,27 +893,28 @@ def golden_records(
     changing: Iterable[str] = CHANGING,
     stable: Iterable[str] = STABLE,
     owners: str = "warranty_cards",
+    consents: Iterable[str] = CONSENTS,
 ) -> pd.DataFrame:
     """One row per customer, each field from the record that survives (survivorship rules).
 
-    Facts that change (phone, e-mail, address) come from the most recent extract that has
-    them: the update step. Facts that do not change (the name, gender, birth date, income
-    band) are put to a vote: the value most of the customer's records hold, ties going to
-    the most trusted system (``trust`` lists the systems from most to least trusted), then
-    to the most recent extract. The name (given and family together) is chosen whole.
+    Facts that change (phone, e-mail, address) and the consents come from the most recent
+    extract that has them: the update step. For a consent that means the most recent
+    statement wins, so a withdrawal beats an older yes; on the same extract date a "no" beats
+    a "yes"; a customer no system asked stays missing: unknown, which permits nothing. Facts
+    that do not change (the name, gender, birth date, income band) are put to a vote: the
+    value most of the customer's records hold, ties going to the most trusted system
+    (``trust`` lists the systems from most to least trusted), then to the most recent
+    extract. The name (given and family together) is chosen whole.
 
     Adds ``birth_year`` (from the birth date, or else from the ages on the extract dates),
     ``owner`` (a record in the ``owners`` system: the warranty cards), ``systems`` (how
     many systems know the customer) and ``last_seen`` (the latest extract it is in).
+    :func:`history` keeps the values the changing fields had before.
     """
-    keyed = _with_name(records).assign(
-        customer_key=records["unique_id"].map(customer),
-        rank=records["system"].map({name: i for i, name in enumerate(trust)}).fillna(len(trust)),
-        birth_year=birth_years(records),
-    )
+    keyed = _keyed(records, customer, trust)
     fields = {}
-    for field in changing:
-        fields[field] = _survivors(keyed, field, ["extracted_on", "rank"], [False, True])
+    for field in [*changing, *consents]:
+        fields[field] = _statements(keyed, field).groupby("customer_key")["value"].first()
     for field in [*stable, "birth_year"]:
         fields[field] = _survivors(
             keyed, field, ["support", "rank", "extracted_on"], [False, True, False]
@@ -824,6 +927,8 @@ def golden_records(
     exact_year = pd.to_datetime(golden["birth_date"], format="%Y-%m-%d", errors="coerce").dt.year
     voted_year = pd.to_numeric(golden["birth_year"]).astype("Int64")
     golden["birth_year"] = exact_year.astype("Int64").fillna(voted_year)
+    for field in consents:
+        golden[field] = pd.to_numeric(golden[field]).astype("Int64")
     golden["owner"] = by_customer["system"].agg(lambda s: int((s == owners).any()))
     golden["systems"] = by_customer["system"].nunique()
     golden["last_seen"] = by_customer["extracted_on"].max()
@@ -839,6 +944,7 @@ def golden_records(
         "city",
         "address",
         "income_band",
+        *consents,
         "owner",
         "systems",
         "last_seen",
@@ -849,20 +955,70 @@ def golden_records(
     )
 
 
-# ---------------------------------------------------------------- load (the marketing database)
+def history(
+    records: pd.DataFrame,
+    customer: pd.Series,
+    trust: list[str],
+    fields: Iterable[str] = (*CHANGING, *CONSENTS),
+) -> pd.DataFrame:
+    """Every value each customer's changing fields have had, with the dates it held.
 
+    The extracts are read as loads of the database, oldest first: a value is *valid from*
+    the extract date that first brought it and *valid to* the date of the extract that
+    replaced it (missing for the value that holds now, the one :func:`golden_records` keeps).
+    These are the dates the company learnt of a change, not the day the customer moved. An
+    extract that repeats the value in force, or has no value, changes nothing. One row per
+    customer, field and period: ``customer_key``, ``field``, ``value``, ``valid_from``,
+    ``valid_to``.
+    """
+    keyed = _keyed(records, customer, trust)
+    parts = []
+    for field in fields:
+        said = _statements(keyed, field).sort_values(["customer_key", "extracted_on"])
+        same_customer = said["customer_key"].eq(said["customer_key"].shift())
+        changed = ~(same_customer & said["value"].eq(said["value"].shift()))
+        periods = said[changed].rename(columns={"extracted_on": "valid_from"})
+        following = periods["customer_key"].eq(periods["customer_key"].shift(-1))
+        periods = periods.assign(
+            field=field, valid_to=periods["valid_from"].shift(-1).where(following)
+        )
+        parts.append(periods)
+    table = pd.concat(parts, ignore_index=True)
+    table = table[["customer_key", "field", "value", "valid_from", "valid_to"]]
+    table = table.sort_values(["customer_key", "field", "valid_from"], ignore_index=True)
+    return table.astype(object).where(table.notna(), None)
+
+
+# ---------------------------------------------------------------- extend (扩展) with a bought list
+
+# the columns of the bought postcode list, as the customer table names them: they describe
+# the customer's postcode area, not the customer
+AREA_FIELDS = {
+    "households": "area_households",
+    "income_index": "area_income_index",
+    "median_income": "area_median_income",
+    "families_with_children": "area_families_with_children",
+    "median_age": "area_median_age",
+}
+
+
+# ---------------------------------------------------------------- load (the central database)
+
+# A real date is one that SQLite gives back unchanged when it normalises it: date(x, '+0 days')
+# turns 30 February into 2 March (1 March in a leap year) and a non-date into NULL; IS (unlike
+# =) is false when one side is NULL, and true when both are, so a missing date passes.
 SCHEMA = """\
 CREATE TABLE systems (
     system        TEXT PRIMARY KEY,
     title         TEXT NOT NULL,
-    extracted_on  TEXT NOT NULL CHECK (extracted_on = date(extracted_on, '+0 days'))
+    extracted_on  TEXT NOT NULL CHECK (date(extracted_on, '+0 days') IS extracted_on)
 );
 CREATE TABLE customers (
     customer_key  INTEGER PRIMARY KEY,
     given_name    TEXT,
     family_name   TEXT NOT NULL,
     gender        TEXT CHECK (gender IN ('F', 'M')),
-    birth_date    TEXT CHECK (birth_date = date(birth_date, '+0 days')),
+    birth_date    TEXT CHECK (date(birth_date, '+0 days') IS birth_date),
     birth_year    INTEGER CHECK (birth_year BETWEEN 1900 AND 2100),
     phone         TEXT CHECK (phone NOT GLOB '*[^0-9]*' AND length(phone) BETWEEN 10 AND 11),
     email         TEXT CHECK (email LIKE '_%@_%._%' AND email NOT LIKE '%@%@%'
@@ -871,9 +1027,28 @@ CREATE TABLE customers (
     city          TEXT,
     address       TEXT,
     income_band   TEXT CHECK (income_band IN ('low', 'middle', 'high')),
+    consent_mail  INTEGER CHECK (consent_mail IN (0, 1)),
+    consent_email INTEGER CHECK (consent_email IN (0, 1)),
+    consent_phone INTEGER CHECK (consent_phone IN (0, 1)),
+    consent_sms   INTEGER CHECK (consent_sms IN (0, 1)),
     owner         INTEGER NOT NULL CHECK (owner IN (0, 1)),
     systems       INTEGER NOT NULL CHECK (systems >= 1),
-    last_seen     TEXT NOT NULL CHECK (last_seen = date(last_seen, '+0 days'))
+    last_seen     TEXT NOT NULL CHECK (date(last_seen, '+0 days') IS last_seen),
+    area_households              INTEGER CHECK (area_households >= 0),
+    area_income_index            INTEGER CHECK (area_income_index > 0),
+    area_median_income           REAL CHECK (area_median_income >= 0),
+    area_families_with_children  REAL CHECK (area_families_with_children BETWEEN 0 AND 1),
+    area_median_age              REAL CHECK (area_median_age BETWEEN 0 AND 120)
+);
+CREATE TABLE customer_history (
+    customer_key  INTEGER NOT NULL REFERENCES customers (customer_key),
+    field         TEXT NOT NULL CHECK (field IN ('phone', 'email', 'postcode', 'address',
+                              'city', 'consent_mail', 'consent_email', 'consent_phone',
+                              'consent_sms')),
+    value         TEXT NOT NULL,
+    valid_from    TEXT NOT NULL CHECK (date(valid_from, '+0 days') IS valid_from),
+    valid_to      TEXT CHECK (date(valid_to, '+0 days') IS valid_to AND valid_to > valid_from),
+    PRIMARY KEY (customer_key, field, valid_from)
 );
 CREATE TABLE source_records (
     system        TEXT NOT NULL REFERENCES systems (system),
@@ -893,14 +1068,18 @@ def load_database(
     systems: pd.DataFrame,
     customers: pd.DataFrame,
     records: pd.DataFrame,
+    changes: pd.DataFrame | None = None,
 ) -> pd.Series:
-    """Insert the systems, the customers and each record's link to its customer; returns the
-    rows in each table. Every row goes through the schema's constraints."""
+    """Insert the systems, the customers, each record's link to its customer and (if given)
+    the customers' history (:func:`history`); returns the rows in each table. Every row goes
+    through the schema's constraints."""
     frames = {
         "systems": systems[["system", "title", "extracted_on"]],
         "customers": customers,
         "source_records": records[["system", "record_key", "customer_key"]],
     }
+    if changes is not None:
+        frames["customer_history"] = changes
     for table, frame in frames.items():
         frame = frame.astype(object).where(frame.notna(), None)
         marks = ", ".join("?" * frame.shape[1])
@@ -931,3 +1110,65 @@ def try_insert(db: sqlite3.Connection, sql: str, params: tuple | Mapping = ()) -
         db.execute("ROLLBACK TO demo")
         db.execute("RELEASE demo")
     return "accepted"
+
+
+# ---------------------------------------------------------------- the whole build, in order
+
+#: The match-probability threshold the lesson links records at.
+THRESHOLD = 0.9
+
+
+@dataclass(frozen=True)
+class Build:
+    """Every stage of the lesson's build of one database (see :func:`build`)."""
+
+    records: pd.DataFrame  # extract and merge: every record, in the common layout
+    duplicates: pd.Series  # delete: each exact duplicate -> the record kept for it
+    kept: pd.DataFrame  # the named records that are not exact duplicates
+    flags: pd.DataFrame  # validate: the rules each kept record breaks
+    clean: pd.DataFrame  # the kept records with invalid values blanked
+    scores: pd.DataFrame  # identify: the candidate pairs with their match probability
+    customer: pd.Series  # unique_id -> customer_key, for every named record
+    golden: pd.DataFrame  # update: one golden record per customer (the current state)
+    changes: pd.DataFrame  # update: every value the changing fields had (history)
+
+
+def build(ds, threshold: float = THRESHOLD) -> Build:
+    """The lesson's build, step by step in its order: extract, merge, delete, validate,
+    identify (splink, at ``threshold``), update. Chapter 02's exercises start from it and its
+    checks compute their answers from it."""
+    locale = ds.locale
+    records = merge([extract(ds, system) for system in ds.systems], locale)
+    named = records[~unnamed(records)]
+    duplicates = exact_duplicates(named)
+    kept = named[~named["unique_id"].isin(duplicates.index)]
+    flags = validation_flags(kept, locale, ds.as_of)
+    clean = blank_invalid(kept, flags)
+    scores = score_pairs(clean)
+    customer = clusters(named["unique_id"], scores, threshold, duplicates)
+    trust = trust_order(ds)
+    return Build(
+        records=records,
+        duplicates=duplicates,
+        kept=kept,
+        flags=flags,
+        clean=clean,
+        scores=scores,
+        customer=customer,
+        golden=golden_records(clean, customer, trust),
+        changes=history(clean, customer, trust),
+    )
+
+
+def central_database(ds, built: Build | None = None) -> sqlite3.Connection:
+    """The lesson's central database in memory: :data:`SCHEMA`, with the systems, the golden
+    records, every source record's link to its customer and the history loaded (from
+    ``built``, or from a new :func:`build`)."""
+    built = build(ds) if built is None else built
+    db = sqlite3.connect(":memory:")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.executescript(SCHEMA)
+    named = built.records[built.records["unique_id"].isin(built.customer.index)]
+    links = named.assign(customer_key=named["unique_id"].map(built.customer))
+    load_database(db, systems_table(ds).reset_index(), built.golden, links, built.changes)
+    return db

@@ -24,6 +24,12 @@ def auto_zh(tmp_path_factory):
     return industry_build("auto", "auto-zh", options, tmp_path_factory)
 
 
+@pytest.fixture(scope="module")
+def built(auto):
+    """The lesson's build of the default database (splink runs once for the module)."""
+    return building.build(auto)
+
+
 def merged(ds) -> pd.DataFrame:
     locale = ds.locale
     return building.merge([building.extract(ds, s) for s in ds.systems], locale)
@@ -71,6 +77,31 @@ def test_phones_become_national_digits_in_both_locales():
         None,
         None,
     ]
+
+
+def test_a_number_written_with_plus_loses_its_country_code_whatever_its_length():
+    # the layout is the national digits: "+1" is never one of them, even when digits were lost
+    us = pd.Series(["+1 713 555 01", "+1 713 555 0136", "+1 (713) 555-01367", "+44 20 7946 0958"])
+    assert building.phone_digits(us, "en_US").tolist() == [
+        "71355501",
+        "7135550136",
+        "71355501367",
+        "442079460958",  # another country's code is not this plan's: kept for validation
+    ]
+    cn = pd.Series(["+86 186 0386 72", "+86 186 0386 7231", "8618603867231"])
+    assert building.phone_digits(cn, "zh_CN").tolist() == [
+        "186038672",
+        "18603867231",
+        "18603867231",  # without "+": the code goes only when the rest has the national length
+    ]
+    # without "+", a short number that happens to start with the code keeps its digits
+    assert building.phone_digits(pd.Series(["171355501"]), "en_US").tolist() == ["171355501"]
+
+
+def test_every_consent_code_of_every_system_is_known():
+    for codes in sources.CONSENT_CODES.values():
+        assert building.consent_codes(pd.Series([codes[True], codes[False]])).tolist() == ["1", "0"]
+    assert building.consent_codes(pd.Series([" y ", "maybe", None])).tolist() == ["1", None, None]
 
 
 def test_full_names_split_in_every_layout():
@@ -127,6 +158,8 @@ def test_extract_puts_every_system_into_the_common_layout(which, request):
         assert frame["income_band"].dropna().isin(["low", "middle", "high"]).all()
         assert frame["phone"].dropna().str.fullmatch(r"\d+").all()
         assert frame["birth_date"].dropna().str.fullmatch(r"\d{4}-\d\d-\d\d").all()
+        for consent in building.CONSENTS:
+            assert frame[consent].dropna().isin(["0", "1"]).all()
         assert frame["family"].notna().mean() > 0.99
         if locale == "en_US":
             family = frame["family"].dropna()
@@ -134,6 +167,22 @@ def test_extract_puts_every_system_into_the_common_layout(which, request):
     records = merged(ds)
     assert len(records) == sum(len(ds.source(s["name"])) for s in ds.systems)
     assert records["family_key"].dropna().str.fullmatch("[a-z]+").all()
+
+
+@pytest.mark.parametrize("which", ["auto", "auto_zh"])
+def test_every_consent_a_system_records_is_carried_into_the_layout(which, request):
+    ds = request.getfixturevalue(which)
+    asked = set()
+    for system in ds.systems:
+        frame = building.extract(ds, system)
+        roles = {field[1] for field in system["fields"]}
+        for consent in building.CONSENTS:
+            if consent in roles:
+                asked.add(consent)
+                assert frame[consent].notna().all(), (system["name"], consent)
+            else:  # a system that did not ask says nothing, not "no"
+                assert frame[consent].isna().all(), (system["name"], consent)
+    assert asked == set(building.CONSENTS)
 
 
 def test_standardised_phones_mostly_pass_the_numbering_plan(auto, auto_zh):
@@ -227,6 +276,23 @@ def test_linkage_quality_counts_merges_splits_and_pairs():
     assert quality["precision"] == quality["recall"] == quality["f1"] == 0.5
 
 
+def test_linkage_quality_says_which_index_it_needs():
+    truth = pd.Series([1, 1, 2], index=pd.Index(["web:1", "web:2", "cards:1"], name="unique_id"))
+    right = pd.Series([7, 7, 8], index=truth.index)
+    assert building.linkage_quality(right, truth)["recall"] == 1.0
+    wrong = [
+        pd.Series([7, 7, 8]),  # a RangeIndex: the records' positions, not their ids
+        pd.Series([7, 7, 8], index=["1", "2", "3"]),  # keys without their system
+        pd.Series([7, 7, 8], index=["web:1", "web:2", "cards:9"]),  # one unknown record
+        pd.Series([7, 7, 8], index=["web:1", "web:1", "cards:1"]),  # a record twice
+        [7, 7, 8],  # not a Series at all
+    ]
+    for found in wrong:
+        with pytest.raises(TypeError, match="unique_id") as error:
+            building.linkage_quality(found, truth)
+        assert "pd.Series(" in str(error.value)  # says how to make one
+
+
 def test_quality_curve_and_summary():
     truth = pd.Series([1, 1, 1, 2, 2, 3, 4], index=list("abcdefg"))
     curve = building.quality_curve(PAIRS, truth, [0.5, 0.9])
@@ -272,6 +338,18 @@ def test_splink_scores_find_most_duplicates_in_chinese_extracts(auto_zh, zh_scor
 def test_splink_scores_are_the_same_every_run(zh_scores):
     records, scores = zh_scores
     pd.testing.assert_frame_equal(building.score_pairs(records), scores)
+
+
+def test_the_build_validates_before_it_identifies(auto, built):
+    # no invalid value is left in the records that splink scores...
+    assert not building.validation_flags(built.clean, auto.locale, auto.as_of).any().any()
+    assert built.flags["phone_malformed"].sum() > 0
+    scored = set(built.scores["unique_id_l"]) | set(built.scores["unique_id_r"])
+    assert scored <= set(built.clean["unique_id"])
+    # ...and every named record, the deleted duplicates included, has its customer
+    named = built.records[~building.unnamed(built.records)]
+    assert set(built.customer.index) == set(named["unique_id"])
+    assert built.customer.nunique() == len(built.golden)
 
 
 # ---------------------------------------------------------------- extend, validate, update
@@ -386,6 +464,103 @@ def test_survivorship_recent_for_changing_facts_vote_for_stable_ones():
     assert second["birth_year"] is None
 
 
+def consent_records() -> tuple[pd.DataFrame, pd.Series]:
+    """Three customers' statements about e-mail and SMS over three extracts."""
+    rows = [
+        # customer 1: yes in June, withdrawn in December (a newer no beats an older yes)
+        ("cards", "1", "2025-06-01", "1", None, "1111111111"),
+        ("web", "1", "2025-12-01", "0", "1", "2222222222"),
+        # customer 2: on one extract date a yes and a no (a duplicate typed long ago)
+        ("web", "2", "2025-12-01", "1", None, "3333333333"),
+        ("web", "3", "2025-12-01", "0", None, "3333333333"),
+        # customer 3: never asked
+        ("sheets", "1", "2025-11-01", None, None, "4444444444"),
+    ]
+    records = records_frame(
+        [
+            dict(
+                zip(
+                    [
+                        "system",
+                        "record_key",
+                        "extracted_on",
+                        "consent_email",
+                        "consent_sms",
+                        "phone",
+                    ],
+                    row,
+                    strict=True,
+                ),
+                family="Lee",
+            )
+            for row in rows
+        ]
+    )
+    customer = pd.Series({"cards:1": 1, "web:1": 1, "web:2": 2, "web:3": 2, "sheets:1": 3})
+    return records, customer
+
+
+def test_consent_the_most_recent_statement_wins_and_unknown_permits_nothing():
+    records, customer = consent_records()
+    golden = building.golden_records(records, customer, ["cards", "sheets", "web"])
+    golden = golden.set_index("customer_key")
+    assert golden["consent_email"].to_dict() == {1: 0, 2: 0, 3: None}
+    assert golden["consent_sms"].to_dict() == {1: 1, 2: None, 3: None}
+    assert golden["consent_mail"].isna().all()
+
+
+def test_history_keeps_every_value_with_the_dates_it_held():
+    records, customer = consent_records()
+    trust = ["cards", "sheets", "web"]
+    changes = building.history(records, customer, trust, fields=["phone", "consent_email"])
+    first = changes[changes["customer_key"] == 1]
+    assert first.to_dict("records") == [
+        {
+            "customer_key": 1,
+            "field": "consent_email",
+            "value": "1",
+            "valid_from": "2025-06-01",
+            "valid_to": "2025-12-01",
+        },
+        {
+            "customer_key": 1,
+            "field": "consent_email",
+            "value": "0",
+            "valid_from": "2025-12-01",
+            "valid_to": None,
+        },
+        {
+            "customer_key": 1,
+            "field": "phone",
+            "value": "1111111111",
+            "valid_from": "2025-06-01",
+            "valid_to": "2025-12-01",
+        },
+        {
+            "customer_key": 1,
+            "field": "phone",
+            "value": "2222222222",
+            "valid_from": "2025-12-01",
+            "valid_to": None,
+        },
+    ]
+    # an extract that repeats the value in force changes nothing; no value, no period
+    assert changes[changes["customer_key"] == 2]["value"].tolist() == ["0", "3333333333"]
+    assert changes[changes["customer_key"] == 3]["field"].tolist() == ["phone"]
+
+
+def test_the_value_in_force_is_the_golden_records_value(built):
+    current = built.changes[built.changes["valid_to"].isna()]
+    assert not current.duplicated(["customer_key", "field"]).any()
+    golden = built.golden.set_index("customer_key")
+    for field, values in current.groupby("field"):
+        expected = golden.loc[values["customer_key"], field].astype(str).to_numpy()
+        assert (values["value"].to_numpy() == expected).all(), field
+        assert golden[field].notna().sum() == len(values), field
+    closed = built.changes.dropna(subset=["valid_to"])
+    assert len(closed) > 0 and (closed["valid_to"] > closed["valid_from"]).all()
+
+
 def test_trust_order_puts_romanised_and_hand_typed_systems_last(auto, auto_zh):
     assert building.trust_order(auto)[-1] == "warranty_cards"  # typed in from paper cards
     assert building.trust_order(auto_zh)[-1] == "website_form"  # names in pinyin
@@ -451,6 +626,104 @@ def test_load_database_and_constraints(db):
     assert orphan == "refused: FOREIGN KEY constraint failed"
     # the accepted demonstration row was rolled back
     assert db.execute("SELECT COUNT(*) FROM customers").fetchone() == (1,)
+
+
+NOT_DAYS = ["1990-02-30", "1991-02-29", "1990-04-31", "1990-13-01", "31/12/1990", "not a date", ""]
+
+
+def test_every_date_column_refuses_what_is_not_a_day(db):
+    """date(x) returns NULL for a non-date and SQLite lets a NULL CHECK through: the schema's
+    CHECKs compare with IS, so month 13 and '31/12/1990' are refused like 30 February."""
+    building.load_database(
+        db,
+        pd.DataFrame([{"system": "web", "title": "Web", "extracted_on": "2025-12-01"}]),
+        customer_row(),
+        pd.DataFrame(columns=["system", "record_key", "customer_key"]),
+    )
+    tries = {
+        "systems.extracted_on": (
+            "INSERT INTO systems VALUES ('cards', 'Cards', ?)",
+            lambda day: (day,),
+        ),
+        "customers.birth_date": (
+            "INSERT INTO customers (customer_key, family_name, birth_date, owner, systems, "
+            "last_seen) VALUES (2, 'Lee', ?, 0, 1, '2025-12-01')",
+            lambda day: (day,),
+        ),
+        "customers.last_seen": (
+            "INSERT INTO customers (customer_key, family_name, owner, systems, last_seen) "
+            "VALUES (2, 'Lee', 0, 1, ?)",
+            lambda day: (day,),
+        ),
+        "customer_history.valid_from": (
+            "INSERT INTO customer_history VALUES (1, 'phone', '8065550107', ?, NULL)",
+            lambda day: (day,),
+        ),
+        "customer_history.valid_to": (
+            "INSERT INTO customer_history VALUES (1, 'phone', '8065550107', '1900-01-01', ?)",
+            lambda day: (day,),
+        ),
+    }
+    for column, (sql, params) in tries.items():
+        assert building.try_insert(db, sql, params("1990-02-28")) == "accepted", column
+        for day in NOT_DAYS:
+            verdict = building.try_insert(db, sql, params(day))
+            assert verdict.startswith("refused: CHECK constraint failed"), (column, day)
+    # a missing birth date or end of period is allowed: NULL IS NULL
+    for column in ("customers.birth_date", "customer_history.valid_to"):
+        sql, params = tries[column]
+        assert building.try_insert(db, sql, params(None)) == "accepted", column
+    # the old form let the non-dates through, which is why the schema does not use it
+    old = sqlite3.connect(":memory:")
+    old.execute("CREATE TABLE t (d TEXT CHECK (d = date(d, '+0 days')))")
+    assert building.try_insert(old, "INSERT INTO t VALUES ('31/12/1990')") == "accepted"
+
+
+def test_a_period_of_history_ends_after_it_begins_and_belongs_to_a_customer(db):
+    building.load_database(
+        db,
+        pd.DataFrame([{"system": "web", "title": "Web", "extracted_on": "2025-12-01"}]),
+        customer_row(),
+        pd.DataFrame(columns=["system", "record_key", "customer_key"]),
+    )
+    insert = "INSERT INTO customer_history VALUES (?, ?, 'x', ?, ?)"
+    assert building.try_insert(db, insert, (1, "phone", "2025-06-01", "2025-12-01")) == "accepted"
+    for row in [
+        (1, "phone", "2025-12-01", "2025-06-01"),  # ends before it begins
+        (1, "phone", "2025-12-01", "2025-12-01"),  # ends the day it begins
+        (1, "shoe_size", "2025-06-01", None),  # not a field with a history
+    ]:
+        assert building.try_insert(db, insert, row).startswith("refused: CHECK"), row
+    assert building.try_insert(db, insert, (9, "phone", "2025-06-01", None)) == (
+        "refused: FOREIGN KEY constraint failed"
+    )
+
+
+def test_the_extended_golden_records_load_with_their_history(auto, built):
+    postcodes = pd.read_csv(
+        auto.folder / "sources" / "postcode_demographics.csv", dtype={"postcode": str}
+    )
+    area = postcodes.rename(columns=building.AREA_FIELDS)
+    extended = built.golden.merge(area, on="postcode", how="left", validate="many_to_one")
+    assert len(extended) == len(built.golden)
+    assert extended["area_median_income"].notna().sum() > 0.5 * extended["postcode"].notna().sum()
+    db = sqlite3.connect(":memory:")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.executescript(building.SCHEMA)
+    named = built.records[built.records["unique_id"].isin(built.customer.index)]
+    links = named.assign(customer_key=named["unique_id"].map(built.customer))
+    systems = building.systems_table(auto).reset_index()
+    rows = building.load_database(db, systems, extended, links, built.changes)
+    assert rows.to_dict() == {
+        "systems": len(auto.systems),
+        "customers": len(extended),
+        "source_records": len(built.records),
+        "customer_history": len(built.changes),
+    }
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    central = building.central_database(auto, built)
+    counts = {t: central.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in rows.index}
+    assert counts == {**rows.to_dict(), "customers": len(built.golden)}
 
 
 def test_schema_refuses_a_bad_load(db):
