@@ -42,7 +42,7 @@ MINUTES_PER_CODE_CELL = 1.0  # run it, read its output
 MINUTES_PER_TASK = 12  # work a code task, with one or two wrong tries and their hints
 MINUTES_PER_QUESTION = 8  # write a short judgement answer
 
-OBJECTIVE = re.compile(r"\bObjectives? (\d+(?:\s*(?:,|and)\s*\d+)*)\.")
+OBJECTIVE = re.compile(r"\bobjectives? (\d+(?:\s*(?:,|and)\s*\d+)*)\.", re.I)
 CHECK_CALL = re.compile(r"^check\.(\w+)\(")
 CHECK_MODULE = re.compile(r"^from course\.checks import (\w+) as check$", re.M)
 

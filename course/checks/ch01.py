@@ -341,3 +341,52 @@ def rfm_year_earlier():
             known, then, by_time=True
         ),
     }
+
+
+#: The tables of a customer's single view that the single-view task counts, in its order.
+VIEW_TABLES = ("transactions", "loyalty_points", "campaign_contacts", "complaints")
+
+
+def most_valuable() -> int:
+    """The customer with the largest lifetime value: the single-view task's customer."""
+    marketing = mdb.marketing_table(data())
+    return int(marketing.loc[marketing["lifetime_value"].idxmax(), "customer_id"])
+
+
+def _rows_about(who: int, tables: dict | None = None) -> pd.DataFrame:
+    tables = tables or {name: data()[name] for name in VIEW_TABLES}
+    counts = {name: int((frame["customer_id"] == who).sum()) for name, frame in tables.items()}
+    return pd.DataFrame({"table": list(counts), "rows": list(counts.values())})
+
+
+@task(
+    Table(columns=("table", "rows")),
+    hint="One row per table (transactions, loyalty_points, campaign_contacts, complaints): "
+    "the number of that table's rows whose `customer_id` is `who`.",
+)
+def single_view():
+    ds, who = data(), most_valuable()
+    tables = {name: ds[name] for name in VIEW_TABLES}
+    items = ds["transaction_items"].merge(ds["transactions"][["transaction_id", "customer_id"]])
+    points, contacts = tables["loyalty_points"], tables["campaign_contacts"]
+    return _rows_about(who, tables), {
+        "Your `transactions` count is the customer's receipt lines (`transaction_items`): the "
+        "transactions table has one row per receipt.": _rows_about(
+            who, {**tables, "transactions": items}
+        ),
+        "Your `campaign_contacts` count has only the campaigns that contacted the customer: "
+        "the single view also shows the campaigns that held them out (control).": _rows_about(
+            who, {**tables, "campaign_contacts": contacts[contacts["test_group"] == "treatment"]}
+        ),
+        "Your `loyalty_points` count has only the points earned: redemptions are rows about the "
+        "customer too.": _rows_about(
+            who, {**tables, "loyalty_points": points[points["kind"] == "earned"]}
+        ),
+        "One of your counts is the whole table's: keep only the rows of customer `who`.": (
+            _rows_about(who).assign(
+                rows=lambda f: f["rows"].where(
+                    f["table"] != "complaints", len(tables["complaints"])
+                )
+            )
+        ),
+    }
