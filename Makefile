@@ -65,7 +65,6 @@ datasets: $(INSTALLED)
 
 contents: $(INSTALLED)
 	$(BIN)/python -m course.contents write
-	$(BIN)/python -m course.guide write
 
 exercises: contents
 	$(BIN)/python -m course.exercises write $(EXERCISE_SETS)

@@ -12,10 +12,10 @@ from that, the way the *Python Data Science Handbook* writes its contents and li
   (a markdown cell tagged ``navigation``): the previous and next chapter, the lesson or the
   exercises, and the course map.
 
-::
+The instructor guide's facts (:mod:`course.guide`) are written and checked with them::
 
     python -m course.contents write     # make contents (part of make notebooks and exercises)
-    python -m course.contents check     # part of make test: fails when anything drifted
+    python -m course.contents check     # fails when anything drifted (tests do the same)
 """
 
 from __future__ import annotations
@@ -250,20 +250,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course.contents", description=__doc__)
     parser.add_argument("action", choices=["write", "check"])
     args = parser.parse_args(argv)
+    from course import guide  # the guide reads the chapters from here
+
     if args.action == "write":
-        for path in write():
+        for path in write() + guide.write():
             print(f"wrote {path.relative_to(ROOT)}")
         return 0
-    problems = drift()
+    problems = drift() + guide.drift()
     if problems:
         print(
-            "The course map or navigation links are out of date (run `make contents`):",
+            "The course map, navigation links or instructor guide are out of date "
+            "(run `make contents`):",
             *problems,
             sep="\n  ",
             file=sys.stderr,
         )
         return 1
-    print("course map and navigation links up to date")
+    print("course map, navigation links and instructor guide up to date")
     return 0
 
 

@@ -12,19 +12,15 @@ module writes between ``<!-- written by make contents -->`` and ``<!-- end of wr
 - the mistakes each check names (its hints): what students usually get wrong;
 - the judgement questions with their model answers.
 
-::
-
-    python -m course.guide write     # part of make contents
-    python -m course.guide check     # part of make test (tests/test_guide.py)
+``python -m course.contents write`` (``make contents``) writes these parts with the course map
+and the navigation links; ``check`` and ``tests/test_guide.py`` fail when one is out of date.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import math
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -254,23 +250,3 @@ def write(root: Path = contents.ROOT) -> list[Path]:
             path.write_text(wanted, encoding="utf-8")
             changed.append(path)
     return changed
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course.guide", description=__doc__)
-    parser.add_argument("action", choices=["write", "check"])
-    args = parser.parse_args(argv)
-    if args.action == "write":
-        for path in write():
-            print(f"wrote {path.relative_to(contents.ROOT)}")
-        return 0
-    problems = drift()
-    if problems:
-        print("The instructor guide is out of date (run `make contents`):", *problems, sep="\n  ")
-        return 1
-    print("instructor guide up to date")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -59,15 +59,20 @@ def points(path, manual: bool | None = None) -> int:
     return total
 
 
+def released(course, assignment: str, solution) -> None:
+    """An nbgrader course folder with ``solution`` as the source of ``assignment``, released."""
+    (course / "nbgrader_config.py").write_text('c.CourseDirectory.course_id = "kit"\n')
+    (course / "source" / assignment).mkdir(parents=True)
+    shutil.copy(solution, course / "source" / assignment)
+    nbgrader(course, "generate_assignment", assignment)
+
+
 @pytest.fixture(scope="module", params=list(ASSIGNMENTS))
 def graded(request, tmp_path_factory):
     assignment = request.param
     solution, _ = ASSIGNMENTS[assignment]
     course = tmp_path_factory.mktemp("course")
-    (course / "nbgrader_config.py").write_text('c.CourseDirectory.course_id = "kit"\n')
-    (course / "source" / assignment).mkdir(parents=True)
-    shutil.copy(solution, course / "source" / assignment)
-    nbgrader(course, "generate_assignment", assignment)
+    released(course, assignment, solution)
     # one student hands in the blank release, another the solution
     shutil.copytree(course / "release" / assignment, course / "submitted" / "blank" / assignment)
     shutil.copytree(course / "source" / assignment, course / "submitted" / "perfect" / assignment)
@@ -123,10 +128,7 @@ def test_a_grader_on_another_build_catches_answers_typed_in(tmp_path_factory, ot
     assignment = "01_customer_database"
     solution = ROOT / "solutions" / f"{assignment}.ipynb"
     course = tmp_path_factory.mktemp("graded-elsewhere")
-    (course / "nbgrader_config.py").write_text('c.CourseDirectory.course_id = "kit"\n')
-    (course / "source" / assignment).mkdir(parents=True)
-    shutil.copy(solution, course / "source" / assignment)
-    nbgrader(course, "generate_assignment", assignment)
+    released(course, assignment, solution)
     shutil.copytree(course / "source" / assignment, course / "submitted" / "computes" / assignment)
     typed = nbformat.read(solution, as_version=4)
     cell = next(

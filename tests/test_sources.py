@@ -77,6 +77,8 @@ def normalise(role, option, values: pd.Series, code: str, romanised: bool) -> pd
         return pd.to_datetime(values, format=option or "%Y-%m-%d")
     if role == "income_band" and option:
         return values.map({v: k for k, v in sources.INCOME_CODES[option].items()})
+    if role.startswith("consent_"):  # as it stood on the extract date, withdrawals included
+        return values.map({v: k for k, v in sources.CONSENT_CODES[option or "YN"].items()})
     if role == "phone":  # digits only, without the country code of international numbers
         return values.str.replace(r"^\+\d+ ", "", regex=True).str.replace(r"\D", "", regex=True)
     return values
@@ -361,3 +363,43 @@ def test_dirty_lists_are_accounted_for(lists):
     errors = dirty.truth("corruptions")
     assert len(errors) > 0 and truth["duplicate_of"].notna().any()
     assert set(errors["record_key"]) <= set(truth["record_key"])
+
+
+def test_impossible_dates_come_in_every_kind_a_form_shows():
+    """A validation rule written for one kind (30 February) must fail on the data: the auto
+    warranty cards' impossible birth dates hold every kind of generator.sources.IMPOSSIBLE_DATES."""
+    auto = generator.load("auto")
+    system = systems(auto)["warranty_cards"]
+    column, form = next((c, o) for c, r, o in columns(auto, "warranty_cards") if r == "birth_date")
+    planted = auto.truth("corruptions").query(
+        "system == 'warranty_cards' and kind == 'invalid' and field == @column"
+    )
+    written = auto.source(system["name"]).set_index(columns(auto, "warranty_cards")[0][0])
+    dates = written.loc[planted["record_key"], column]
+    parts = dates.str.extract(
+        form.replace("%m", r"(?P<m>\d\d)")
+        .replace("%d", r"(?P<d>\d\d)")
+        .replace("%Y", r"(?P<y>\d{4})")
+    ).astype(int)
+    assert pd.to_datetime(dates, format=form, errors="coerce").isna().all()
+    leap = (parts["y"] % 4 == 0) & ((parts["y"] % 100 != 0) | (parts["y"] % 400 == 0))
+    kinds = {
+        "30 February": ((parts["m"] == 2) & (parts["d"] == 30)).any(),
+        "29 February of a common year": ((parts["m"] == 2) & (parts["d"] == 29) & ~leap).any(),
+        "31st of a 30-day month": (parts["m"].isin([4, 6, 9, 11]) & (parts["d"] == 31)).any(),
+        "month 13": (parts["m"] == 13).any(),
+    }
+    assert kinds == dict.fromkeys(sources.IMPOSSIBLE_DATES, True)
+
+
+def test_jsonl_extracts_are_strict_json(dirty):
+    """A missing value is null: NaN is not JSON, and tools other than Python refuse it."""
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    for name, system in systems(dirty).items():
+        if system["format"] == "jsonl":
+            path = dirty.folder / "sources" / f"{name}.jsonl"
+            for line in path.read_text(encoding="utf-8").splitlines():
+                json.loads(line, parse_constant=refuse)
