@@ -55,7 +55,7 @@ class Column:
         if self.type == "bool":
             checks.append(f"{self.name} IN (0, 1)")
         # IS, not =: a malformed date gives NULL, which = lets through; the +0 modifier makes
-        # SQLite normalise a day that does not exist (30 February becomes 1 March), so it fails
+        # SQLite normalise a day that does not exist (30 February 1990 becomes 2 March), so it fails
         if self.type == "date":
             checks.append(f"date({self.name}, '+0 days') IS {self.name}")
         if self.type == "timestamp":
