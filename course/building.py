@@ -43,7 +43,13 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from generator.population import CHANNELS
+
 # ---------------------------------------------------------------- extract (析取)
+
+# the channels a customer can agree (or refuse) to be contacted by, the company's own list: a
+# ``consent_<channel>`` column each, "1" for yes, "0" for no, missing where the system did not ask
+CONSENTS = tuple(f"consent_{channel}" for channel in CHANNELS)
 
 # the common layout every system's records are put into
 LAYOUT = (
@@ -62,16 +68,8 @@ LAYOUT = (
     "city",
     "address",
     "income_band",
-    "consent_mail",
-    "consent_email",
-    "consent_phone",
-    "consent_sms",
+    *CONSENTS,
 )
-
-# the channels a customer can agree (or refuse) to be contacted by: a ``consent_<channel>``
-# column each, "1" for yes, "0" for no, missing where the system did not ask
-CONSENT_CHANNELS = ("mail", "email", "phone", "sms")
-CONSENTS = tuple(f"consent_{channel}" for channel in CONSENT_CHANNELS)
 # every way the systems write a consent
 CONSENT_ANSWERS = {
     "y": "1",
@@ -1029,8 +1027,8 @@ CREATE TABLE customers (
     income_band   TEXT CHECK (income_band IN ('low', 'middle', 'high')),
     consent_mail  INTEGER CHECK (consent_mail IN (0, 1)),
     consent_email INTEGER CHECK (consent_email IN (0, 1)),
-    consent_phone INTEGER CHECK (consent_phone IN (0, 1)),
     consent_sms   INTEGER CHECK (consent_sms IN (0, 1)),
+    consent_phone INTEGER CHECK (consent_phone IN (0, 1)),
     owner         INTEGER NOT NULL CHECK (owner IN (0, 1)),
     systems       INTEGER NOT NULL CHECK (systems >= 1),
     last_seen     TEXT NOT NULL CHECK (date(last_seen, '+0 days') IS last_seen),
@@ -1043,8 +1041,8 @@ CREATE TABLE customers (
 CREATE TABLE customer_history (
     customer_key  INTEGER NOT NULL REFERENCES customers (customer_key),
     field         TEXT NOT NULL CHECK (field IN ('phone', 'email', 'postcode', 'address',
-                              'city', 'consent_mail', 'consent_email', 'consent_phone',
-                              'consent_sms')),
+                              'city', 'consent_mail', 'consent_email', 'consent_sms',
+                              'consent_phone')),
     value         TEXT NOT NULL,
     valid_from    TEXT NOT NULL CHECK (date(valid_from, '+0 days') IS valid_from),
     valid_to      TEXT CHECK (date(valid_to, '+0 days') IS valid_to AND valid_to > valid_from),
