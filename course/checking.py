@@ -65,6 +65,10 @@ class Kind:
     def same(self, answer: Any, expected: Any) -> bool:
         raise NotImplementedError
 
+    def accepts(self, answer: Any, expected: Any) -> bool:
+        """Whether ``answer`` is right; most kinds: the same as the expected answer."""
+        return self.same(answer, expected)
+
     def difference(self, answer: Any, expected: Any) -> str:
         """A hint about how the answer differs, without revealing the expected value."""
         return ""
@@ -243,6 +247,37 @@ class Table(Kind):
         return forms
 
 
+@dataclass(frozen=True)
+class Score(Kind):
+    """An answer judged by how well it does, not by equality: any answer whose ``score``
+    reaches ``bar`` is right (a matching of records with an F1 of at least 0.9 against the
+    truth, whatever method found it). A named mistake is recognised when the answer is
+    ``equal`` to it (by default ``==``); ``validate`` says why an answer cannot be scored.
+    """
+
+    score: Callable[[Any], float] = field(default=lambda answer: 0.0)
+    bar: float = 1.0
+    measure: str = "score"
+    equal: Callable[[Any, Any], bool] | None = None
+    validate: Callable[[Any], str | None] | None = None
+    noun = "an answer"
+
+    def problem(self, answer):
+        return self.validate(answer) if self.validate else None
+
+    def same(self, answer, expected):
+        return bool(self.equal(answer, expected) if self.equal else answer == expected)
+
+    def accepts(self, answer, expected):
+        return self.score(answer) >= self.bar
+
+    def difference(self, answer, expected):
+        return f"Your answer's {self.measure} is {self.score(answer):.3f}; the bar is {self.bar}."
+
+    def variants(self, answer):
+        return [answer]
+
+
 def _flat(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
     """A frame with its index as ordinary columns (so groupby results compare either way)."""
     if isinstance(frame, pd.Series):
@@ -301,7 +336,7 @@ class Task:
         if problem:
             raise CheckFailed(self.name, problem)
         expected, mistakes = self._answers()
-        if self.kind.same(answer, expected):
+        if self.kind.accepts(answer, expected):
             print(f"\N{WHITE HEAVY CHECK MARK} {self.name}: correct. {self.praise}".rstrip())
             return
         for hint, wrong in mistakes.items():

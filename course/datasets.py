@@ -1,6 +1,6 @@
 """The course's four databases, built the one way the notebooks expect them.
 
-All four companies at the default size; retail and auto also with their source systems'
+All four companies at the default size; retail, bank and auto also with their source systems'
 extracts, carrying errors at 5 %; then Parquet and SQLite copies for fast loading and SQL.
 ``make datasets`` runs it with the defaults; another seed or locale gives a course on other
 data (the tests run every notebook on two such builds)::
@@ -18,7 +18,7 @@ from pathlib import Path
 import generator
 from generator.builder import export
 
-WITH_SOURCES = ("retail", "auto")  # the companies whose source systems chapter 02 opens
+WITH_SOURCES = ("retail", "bank", "auto")  # source systems: chapters 02 and 03
 DIRTY = 0.05  # the rate of each kind of error in those extracts
 EXPORTS = ("parquet", "sqlite")
 

@@ -71,7 +71,7 @@ def reference_tables(name: str, params: Params) -> dict[str, pd.DataFrame]:
 def schema(name: str, with_sources: bool = False) -> Schema:
     """An industry's whole schema: its own tables, the life events and, with sources, the
     truth about the source-system records."""
-    extra = (decay.TABLE, *(sources.TABLES if with_sources else ()))
+    extra = (decay.TABLE, decay.UPDATES, *(sources.TABLES if with_sources else ()))
     own = industry(name).SCHEMA
     return dataclasses.replace(own, tables=own.tables + extra)
 
@@ -114,6 +114,9 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
         decay.rates(params.locale), locale, window, params.seed, block_no, people
     )
     tables["life_events"] = events
+    tables["customer_updates"] = decay.updates(
+        decay.reporting(params.locale), window, params.seed, block_no, events
+    )
     if params.sources and module.SPEC.get("systems"):
         records, corruptions = [], []
         for system in module.SPEC.get("systems", []):

@@ -28,10 +28,10 @@ from generator import arrays
 from generator.locales import Locale
 from generator.population import CHANNELS, Window
 from generator.schema import Column, Table
-from generator.streams import stream
+from generator.streams import stream, uniform
 
 RATES_FILE = Path(__file__).resolve().parent / "data" / "decay.json"
-KINDS = ("moved", "new_phone", "name_change", "consent_withdrawn", "died")
+KINDS = ("moved", "new_phone", "name_change", "consent_withdrawn", "died", "email_closed")
 _KIND_TYPE = pd.CategoricalDtype(pd.Index(list(KINDS), dtype="str"))
 ADDRESS = ("address", "city", "region", "postcode")
 # the columns an event changes, by kind
@@ -41,6 +41,7 @@ CHANGES = {
     "name_change": ("family_name",),
     "consent_withdrawn": tuple(f"consent_{c}" for c in CHANNELS),
     "died": (),
+    "email_closed": (),  # the address is the same; mail to it bounces
 }
 C = Column
 TABLE = Table(
@@ -70,11 +71,52 @@ TABLE = Table(
     truth=True,
 )
 COLUMNS = tuple(c.name for c in TABLE.columns)
+REPORTED = KINDS[:5]  # a closed e-mail box is never reported: the company learns it from a bounce
+UPDATE_SOURCES = ("customer", "change_of_address_file", "deceased_file")
+UPDATES = Table(
+    "customer_updates",
+    "Changes to customers' details as the company learnt of them (the update feed)",
+    "客户信息更新记录",
+    (
+        C("customer_id", "int", "The customer (or patient) concerned", "客户编号"),
+        C("reported_on", "date", "When the company learnt of it", "获知日期"),
+        C("kind", "category", "What changed", "变化类型", values=REPORTED),
+        C("changed_on", "date", "When it changed, as reported", "变化日期"),
+        C("address", "str", "New street address (moves)", "新地址", nullable=True),
+        C("city", "str", "New city (moves)", "新城市", nullable=True),
+        C("region", "str", "New state or province (moves)", "新州/省", nullable=True),
+        C("postcode", "str", "New postcode (moves)", "新邮编", nullable=True),
+        C("phone", "str", "New phone number", "新电话", nullable=True),
+        C("family_name", "str", "New family name (marriage)", "新姓氏", nullable=True),
+        C(
+            "channel",
+            "category",
+            "Channel of a withdrawn consent",
+            "撤回同意的渠道",
+            nullable=True,
+            values=CHANNELS,
+        ),
+        C(
+            "source",
+            "category",
+            "How the company learnt of it",
+            "信息来源",
+            values=UPDATE_SOURCES,
+        ),
+    ),
+    key=("customer_id", "changed_on", "kind"),
+)
 
 
 @functools.cache
 def _table() -> dict:
     return json.loads(RATES_FILE.read_text(encoding="utf-8"))
+
+
+def reporting(locale: str) -> dict[str, dict]:
+    """Per kind of event in ``locale``: the ``share`` the company learns of, the
+    ``mean_lag_days`` before it does, and the ``source`` it learns it from."""
+    return {kind: dict(rule) for kind, rule in _table()["reporting"][locale].items()}
 
 
 def rates(locale: str) -> dict[str, float]:
@@ -147,7 +189,28 @@ def life_events(
     dies = ~np.isnat(stopped) & (rng.random(n) < np.nan_to_num(share))
     who = np.flatnonzero(dies)
     parts.append(_frame(people, who, stopped[who], "died"))
-    return _assemble(people, parts)
+    # e-mail boxes that stop working: a stream of their own, so the other events stay put
+    email_rng = stream(seed, "decay.email", block)
+    has_email = people["email"].notna().to_numpy()
+    expected = np.where(has_email, rates["email_closures_per_year"], 0.0) * years
+    who = np.repeat(np.arange(n), email_rng.poisson(expected))
+    day = begins[who] + (email_rng.random(len(who)) * span[who]).astype("timedelta64[D]")
+    first = arrays.starts(who)  # a box closes once
+    parts.append(_frame(people, who[first], day[first], "email_closed"))
+    return _assemble(people, [_while_alive(part, dies, stopped) for part in parts])
+
+
+def _while_alive(part: dict, dies: np.ndarray, stopped: np.ndarray) -> dict:
+    """A kind of event without the ones dated after the customer's death."""
+    who = part["who"]
+    after = dies[who] & (part["date"] > stopped[who].astype("datetime64[s]"))
+    if not after.any():
+        return part
+    keep = ~after
+    return {
+        name: values.filter(pa.array(keep)) if isinstance(values, pa.Array) else values[keep]
+        for name, values in part.items()
+    }
 
 
 def _text(values) -> pa.Array:
@@ -193,6 +256,46 @@ def _assemble(people: pd.DataFrame, parts: list[dict]) -> pd.DataFrame:
         text = pa.concat_arrays([part[column] for part in parts]).take(keep)
         frame[column] = text.to_pandas()
     return pd.DataFrame(frame)
+
+
+def updates(reporting: dict, window: Window, seed: int, block: int, events: pd.DataFrame):
+    """The update feed of a block: the life events the company learnt of, with the date it
+    learnt each (the event's date plus an exponential delay, by the as-of date at the
+    latest) and how (``reporting``: per kind, the share learnt, the mean delay, the source).
+    A closed e-mail box never appears: the company finds it only when mail to it bounces."""
+    rng = stream(seed, "decay.reports", block)
+    n = len(events)
+    draw, wait = rng.random(n), rng.exponential(1.0, n)
+    kind = events["kind"].astype(str)
+    share = kind.map({k: r["share"] for k, r in reporting.items()}).to_numpy(float)
+    mean = kind.map({k: r["mean_lag_days"] for k, r in reporting.items()}).to_numpy(float)
+    changed = events["date"].to_numpy().astype("datetime64[D]")
+    reported = changed + np.ceil(wait * mean).astype("timedelta64[D]")
+    keep = (draw < share) & (reported <= np.datetime64(window.as_of.date(), "D"))
+    learnt = events[keep]
+    frame = pd.DataFrame(
+        {
+            "customer_id": learnt["customer_id"].to_numpy(),
+            "reported_on": reported[keep].astype("datetime64[s]"),
+            "kind": pd.Categorical(learnt["kind"].astype(str), categories=list(REPORTED)),
+            "changed_on": learnt["date"].to_numpy(),
+        }
+    )
+    for column in COLUMNS[3:]:
+        frame[column] = learnt[column].to_numpy()
+    frame["channel"] = pd.Categorical(learnt["channel"].astype(object), categories=CHANNELS)
+    frame["source"] = pd.Categorical(
+        kind[keep].map({k: r["source"] for k, r in reporting.items()}),
+        categories=list(UPDATE_SOURCES),
+    )
+    return frame
+
+
+def mail_returned(seed: int, mailing: str, customer_ids, share: float) -> np.ndarray:
+    """Which letters of a mailing to an out-of-date address come back to the sender: the same
+    customers for the same mailing (``mailing`` names it, e.g. its date), whoever else is in
+    it."""
+    return uniform(seed, f"decay.mail.{mailing}", customer_ids) < share
 
 
 def state_at(people: pd.DataFrame, events: pd.DataFrame, date) -> pd.DataFrame:

@@ -19,6 +19,20 @@ def stream(seed: int, purpose: str, block: int = 0) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(sequence))
 
 
+def uniform(seed: int, purpose: str, keys) -> np.ndarray:
+    """One number in [0, 1) per key (e.g. a customer id) for one purpose: the same number for
+    the same key, whatever other keys are asked for with it (a SplitMix64 hash of seed,
+    purpose and key)."""
+    mask = (1 << 64) - 1
+    salt = (seed * 0x9E3779B97F4A7C15 + zlib.crc32(purpose.encode("utf-8"))) & mask
+    with np.errstate(over="ignore"):
+        z = np.asarray(keys, dtype=np.uint64) + np.uint64(salt)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
 def cumulative(p) -> np.ndarray:
     """The cumulative shares of ``p``, as :func:`choose` takes them (computed once per list)."""
     cdf = np.asarray(p, dtype=float).cumsum()

@@ -10,10 +10,12 @@ import course.checks
 from course.checking import (
     CheckFailed,
     Number,
+    Score,
     Table,
     Values,
     answer_key,
     reference_module,
+    task,
     tasks_in,
 )
 
@@ -109,3 +111,17 @@ def test_kinds_compare_what_they_should():
     assert not Table(columns=("k", "v"), ordered=True).same(shuffled, frame)
     assert Table(columns=("k", "v")).same(frame.set_index("k")["v"], frame)  # index as column
     assert not Table(columns=("k", "v")).same(frame.assign(v=[1.0, 2.5]), frame)
+
+
+def test_a_scored_answer_passes_at_the_bar_and_a_named_mistake_gets_its_hint():
+    kind = Score(score=lambda answer: sum(answer) / 10, bar=0.5, measure="F1")
+
+    @task(kind, hint="Match more records.")
+    def matching():
+        return [1, 1, 1, 1, 1], {"Every record alone scores nothing.": [0, 0, 0, 0, 0]}
+
+    matching([1, 1, 1, 1, 1, 0])  # not the reference answer, but it reaches the bar
+    with pytest.raises(CheckFailed, match="Every record alone"):
+        matching([0, 0, 0, 0, 0])
+    with pytest.raises(CheckFailed, match="F1 is 0.300; the bar is 0.5"):
+        matching([1, 1, 1])

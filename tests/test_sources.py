@@ -77,6 +77,8 @@ def normalise(role, option, values: pd.Series, code: str, romanised: bool) -> pd
         return pd.to_datetime(values, format=option or "%Y-%m-%d")
     if role == "income_band" and option:
         return values.map({v: k for k, v in sources.INCOME_CODES[option].items()})
+    if role == "customer_id":  # the company's own customer number, read back as a number
+        return pd.to_numeric(values)
     if role.startswith("consent_"):  # as it stood on the extract date, withdrawals included
         return values.map({v: k for k, v in sources.CONSENT_CODES[option or "YN"].items()})
     if role == "phone":  # digits only, without the country code of international numbers
