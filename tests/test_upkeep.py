@@ -377,3 +377,32 @@ def test_the_shared_view_adds_up_the_stores_views():
     assert per_customer.equals(chain)
     summary = upkeep.silo_summary(views)
     assert 0 < summary["lapsed to the store, active in the chain"] < summary["store-customer pairs"]
+
+
+# ---------------------------------------------------------------- any build
+
+
+@pytest.mark.parametrize("name", ["seed7-en_US", "seed2024-zh_CN"])
+def test_decay_and_maintenance_teach_the_same_on_other_builds(other_data_builds, name):
+    """At the default size the plots are stable on any seed and locale: the stale shares sit
+    near what the rates predict, and maintenance keeps the file more right."""
+    ds = generator.load("bank", other_data_builds(name))
+    measured, expected = upkeep.stale_shares(ds), upkeep.expected_stale(ds)
+    for field in ("address", "phone"):
+        for years in measured.columns:
+            assert measured.loc[field, years] == pytest.approx(expected.loc[field, years], abs=0.03)
+    assert measured.loc["address", "3 years"] > 0.1
+    table = upkeep.twelve_months(ds, months=6)
+    kept = table[table["file"] == "maintained"].set_index("month")
+    left = table[table["file"] == "left alone"].set_index("month")
+    assert kept["address right"].iloc[-1] > left["address right"].iloc[-1]
+    assert kept["withdrawal not honoured"].iloc[-1] < left["withdrawal not honoured"].iloc[-1]
+    records = building.merge([building.extract(ds, s) for s in ds.systems], ds.locale)
+    card = upkeep.scorecard(
+        records,
+        ds.locale,
+        ds.as_of,
+        truth=upkeep.true_values(ds),
+        owner=building.true_customers(ds),
+    )
+    assert (card["accuracy"].dropna() > 0.5).all()
