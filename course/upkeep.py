@@ -18,7 +18,8 @@ generator's truth and holds the tools that keep a database alive, one function p
 - merging: :data:`SURVIVORSHIP` (which source wins for which field, and why),
   :func:`balances_by_customer` (the bank's money per merged customer, reconciled);
 - keeping it alive: :func:`open_file` (the customer file in SQLite, with a type 2 history),
-  :func:`maintain` (one month's update feed applied, idempotently), :func:`contactable`
+  :func:`maintain` (one month's update feed applied, idempotently), :func:`feed_database`
+  (the feed as SQL tables, to write a step by hand), :func:`contactable`
   (suppression), :func:`as_at` (the file as it stood on a day), :func:`file_accuracy` and
   :func:`twelve_months` (the file with and without maintenance, month by month);
 - chain stores: :func:`store_views` (what each store sees of a customer alone, and together).
@@ -263,7 +264,8 @@ def scorecard(
     - ``validity``: the share of values that pass the field's rule (:func:`valid`);
     - ``uniqueness``: for the fields that identify a customer (:data:`IDENTIFYING`), the share
       of values no other record of the system holds (a phone or e-mail on two records is a
-      duplicate, or two people sharing one); names and birth dates are shared by strangers;
+      duplicate, or two people sharing one); names and birth dates are shared by strangers
+      (so are phones in en_US builds, which use only the fictional 555-01xx numbers);
     - ``consistency``: the share of values that agree with what the customer's records in
       the other systems say (needs ``customer``: record -> customer, from matching);
     - ``timeliness``: the share of records captured within :data:`FRESH_DAYS` of ``as_of``;
@@ -363,19 +365,20 @@ def _name_case(values: pd.Series) -> pd.Series:
 
 def us_address(line: str | None) -> str | None:
     """A US street line in the Postal Service's standard form (Publication 28: upper case,
-    standard abbreviations, "STREET" as "ST"), by the ``scourgify`` library; a line it cannot
-    parse is kept as it is."""
+    standard abbreviations, "STREET" as "ST", "APARTMENT 3" as "APT 3"), by the ``scourgify``
+    library; a line it cannot parse is kept as it is."""
     if line is None or pd.isna(line):
         return None
     from scourgify import normalize_address_record
     from scourgify.exceptions import AddressNormalizationError
 
     try:
-        return normalize_address_record(
+        parts = normalize_address_record(
             {"address_line_1": line, "city": "X", "state": "NY", "postal_code": "10001"}
-        )["address_line_1"]
+        )
     except (AddressNormalizationError, ValueError, KeyError, TypeError):
         return line
+    return " ".join(filter(None, (parts["address_line_1"], parts.get("address_line_2"))))
 
 
 def standardise(records: pd.DataFrame, locale: str) -> pd.DataFrame:
@@ -534,7 +537,8 @@ def reconciliation(ds, customer: pd.Series, on=None) -> pd.Series:
             "merged customers": round(float(table["balance"].sum()), 2),
             "numbers split over two customers": int((split > 1).sum()),
             "customers with 2+ numbers": int((table["customer_numbers"] > 1).sum()),
-        }
+        },
+        dtype=object,
     )
 
 
@@ -743,13 +747,40 @@ def maintain(
             )
             done.add(key)
             counts[key[1]] += 1
-        gone = [(int(c),) for c in returned]
-        db.executemany(
+        marked = db.executemany(
             "UPDATE customers SET mail_gone_away = 1 WHERE customer_id = ? AND mail_gone_away = 0",
-            gone,
+            [(int(c),) for c in returned],
         )
-        counts["gone away"] = len(gone)
+        counts["gone away"] = max(marked.rowcount, 0)  # newly marked: none on a second run
     return pd.Series(counts, name=day)
+
+
+def feed_database(updates: pd.DataFrame) -> sqlite3.Connection:
+    """The update feed in an in-memory SQLite database, to write a maintenance step by hand:
+    a table ``updates`` (``customer_id``, ``kind``, ``channel``, ``changed_on``,
+    ``reported_on``; dates as ISO text) and an empty table ``suppression`` (``customer_id``,
+    ``channel``, ``since``) with no key, so that nothing but the step's own SQL keeps it free
+    of repeats."""
+    db = sqlite3.connect(":memory:")
+    db.executescript(
+        "CREATE TABLE updates (customer_id INTEGER NOT NULL, kind TEXT NOT NULL, channel TEXT, "
+        "changed_on TEXT NOT NULL, reported_on TEXT NOT NULL);"
+        "CREATE TABLE suppression (customer_id INTEGER NOT NULL, channel TEXT NOT NULL, "
+        "since TEXT NOT NULL);"
+    )
+    rows = pd.DataFrame(
+        {
+            "customer_id": updates["customer_id"].astype(int),
+            "kind": updates["kind"].astype(str),
+            "channel": updates["channel"].astype(object),
+            "changed_on": updates["changed_on"].dt.strftime("%Y-%m-%d"),
+            "reported_on": updates["reported_on"].dt.strftime("%Y-%m-%d"),
+        }
+    )
+    rows = rows.astype(object).where(rows.notna(), None)
+    db.executemany("INSERT INTO updates VALUES (?, ?, ?, ?, ?)", rows.itertuples(index=False))
+    db.commit()
+    return db
 
 
 def contactable(db: sqlite3.Connection, channel: str) -> pd.DataFrame:

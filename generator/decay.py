@@ -175,10 +175,16 @@ def life_events(
     who, day = who[first], day[first]
     names = locale.family.draw(stream(seed, "decay.names", block), len(who))
     parts.append(_frame(people, who, day, "name_change", family_name=names))
-    # a withdrawal concerns one channel, among those the customer had agreed to
+    # a withdrawal concerns one channel, among those the customer had agreed to (and had not
+    # withdrawn already: a consent is withdrawn once)
     who, day = occur(rates["consent_withdrawals_per_year"] * years)
     pick = rng.integers(0, len(CHANNELS), len(who))
     had = people[[f"consent_{c}" for c in CHANNELS]].to_numpy(bool)[who, pick]
+    order = np.lexsort((day, pick, who))
+    key = np.stack([who[order], pick[order]])
+    first = np.zeros(len(who), bool)
+    first[order] = np.r_[True, (key[:, 1:] != key[:, :-1]).any(axis=0)] if len(who) else []
+    had &= first
     channel = pa.array(CHANNELS).take(pick[had])
     parts.append(_frame(people, who[had], day[had], "consent_withdrawn", channel=channel))
     # deaths: among those who stop for good, more often the old

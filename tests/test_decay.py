@@ -105,3 +105,9 @@ def test_addresses_within_keep_each_row_in_its_region():
     for code, regions in [("en_US", ["CA", "WI", "TX", "WI"]), ("zh_CN", ["浙江省", "广东省"])]:
         drawn = locales.get(code).addresses_within(np.random.default_rng(0), np.array(regions * 50))
         assert list(drawn["region"].astype(str)) == regions * 50
+
+
+def test_a_consent_is_withdrawn_once(block):
+    _, _, events = block
+    withdrawn = events[events["kind"] == "consent_withdrawn"]
+    assert not withdrawn.duplicated(["customer_id", "channel"]).any()

@@ -317,7 +317,10 @@ def test_the_history_answers_where_a_customer_lived_on_a_day():
     db, _ = maintained()
     feed = ds["customer_updates"]
     start = ds.as_of - pd.DateOffset(years=1)
-    moves = feed[(feed["kind"] == "moved") & (feed["changed_on"] > start)]
+    on_file = upkeep.file_table(db).index
+    moves = feed[
+        (feed["kind"] == "moved") & (feed["changed_on"] > start) & feed["customer_id"].isin(on_file)
+    ]
     move = moves.drop_duplicates("customer_id", keep=False).iloc[0]
     registered = ds["customers"].set_index("customer_id").loc[move["customer_id"]]
     day_before = move["changed_on"] - pd.Timedelta(days=1)
@@ -406,3 +409,25 @@ def test_decay_and_maintenance_teach_the_same_on_other_builds(other_data_builds,
         owner=building.true_customers(ds),
     )
     assert (card["accuracy"].dropna() > 0.5).all()
+
+
+def test_a_returned_letter_fed_back_twice_marks_the_address_once():
+    ds = bank()
+    db = upkeep.open_file(ds)
+    who = upkeep.contactable(db, "mail")["customer_id"].head(3).tolist()
+    none = ds["customer_updates"].head(0)
+    assert upkeep.maintain(db, none, ds.as_of, returned=who)["gone away"] == 3
+    assert upkeep.maintain(db, none, ds.as_of, returned=who)["gone away"] == 0
+
+
+def test_the_feed_as_sql_has_every_update_and_an_empty_suppression_table():
+    feed = bank()["customer_updates"]
+    db = upkeep.feed_database(feed)
+    assert db.execute("SELECT COUNT(*) FROM updates").fetchone()[0] == len(feed)
+    assert db.execute("SELECT COUNT(*) FROM suppression").fetchone()[0] == 0
+    withdrawn = db.execute(
+        "SELECT COUNT(*) FROM updates WHERE kind = 'consent_withdrawn' AND channel IS NOT NULL"
+    ).fetchone()[0]
+    assert withdrawn == (feed["kind"] == "consent_withdrawn").sum()
+    day = db.execute("SELECT MIN(reported_on) FROM updates").fetchone()[0]
+    assert day == f"{feed['reported_on'].min():%Y-%m-%d}"
