@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from course.checking import CheckFailed
+
 ROOT = Path(__file__).resolve().parent.parent
 MINICOURSE = ROOT / "tests" / "fixtures" / "minicourse"
 
@@ -74,3 +76,16 @@ def industry_build(industry: str, name: str, options: dict | None, tmp_path_fact
     out = tmp_path_factory.mktemp(name)
     generator.build([industry], out, formats=("csv.gz", "sqlite"), **options)
     return generator.load(industry, out)
+
+
+def refused(task, answer) -> str:
+    """The hint a check gives a wrong answer (fails the test if the check accepts it)."""
+    with pytest.raises(CheckFailed) as failed:
+        task(answer)
+    return failed.value.hint
+
+
+def accepted(task, answer, capsys) -> bool:
+    """Whether a check calls ``answer`` correct (``capsys`` reads what it printed)."""
+    task(answer)
+    return "correct" in capsys.readouterr().out

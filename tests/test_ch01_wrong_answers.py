@@ -12,8 +12,10 @@ import pytest
 
 import generator
 from course import periods
-from course.checking import CheckFailed, answer_key
+from course.checking import answer_key
 from course.checks import ch01
+
+from conftest import refused
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +26,6 @@ def ds():
 @pytest.fixture(scope="module")
 def params(ds):
     return {"as_of": f"{ds.as_of:%Y-%m-%d}"}
-
-
-def refused(task, answer) -> str:
-    """The hint a check gives a wrong answer (fails the test if the check accepts it)."""
-    with pytest.raises(CheckFailed) as failed:
-        task(answer)
-    return failed.value.hint
 
 
 # ---------------------------------------------------------------- task 1: active customers

@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 from course import building
-from course.checking import CheckFailed, answer_key
+from course.checking import answer_key
 from course.checks import ch02
+
+from conftest import accepted, refused
 
 
 @pytest.fixture(scope="module")
@@ -32,18 +34,6 @@ def records():
 @pytest.fixture(scope="module")
 def built():
     return ch02.built()
-
-
-def refused(task, answer) -> str:
-    """The hint a check gives a wrong answer (fails the test if the check accepts it)."""
-    with pytest.raises(CheckFailed) as failed:
-        task(answer)
-    return failed.value.hint
-
-
-def accepted(task, answer, capsys) -> bool:
-    task(answer)
-    return "correct" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- task 1: gender codes

@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 
 from course import building, upkeep
-from course.checking import CheckFailed, answer_key
+from course.checking import answer_key
 from course.checks import ch03
+
+from conftest import accepted, refused
 
 
 @pytest.fixture(scope="module")
@@ -37,18 +39,6 @@ def records(built):
 def file(ds):
     """The exercise's maintained customer file (a copy of its own: tests may run it again)."""
     return ch03.open_maintained(ds)
-
-
-def refused(task, answer) -> str:
-    """The hint a check gives a wrong answer (fails the test if the check accepts it)."""
-    with pytest.raises(CheckFailed) as failed:
-        task(answer)
-    return failed.value.hint
-
-
-def accepted(task, answer, capsys) -> bool:
-    task(answer)
-    return "correct" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- task 1: e-mail completeness

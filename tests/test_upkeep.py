@@ -116,16 +116,21 @@ def test_the_mailing_cost_counts_what_could_not_arrive():
 # ---------------------------------------------------------------- the scorecard
 
 
-def test_the_scorecard_measures_what_it_says():
-    ds = bank()
-    records = bank_records()
-    card = upkeep.scorecard(
+def scored(ds, records):
+    """The scorecard of ``records`` with the truth: every dimension but consistency."""
+    return upkeep.scorecard(
         records,
         ds.locale,
         ds.as_of,
         truth=upkeep.true_values(ds),
         owner=building.true_customers(ds),
     )
+
+
+def test_the_scorecard_measures_what_it_says():
+    ds = bank()
+    records = bank_records()
+    card = scored(ds, records)
     core = records[records["system"] == "core_banking"]
     assert card.loc[("core_banking", "email"), "completeness"] == pytest.approx(
         core["email"].notna().mean()
@@ -400,14 +405,7 @@ def test_decay_and_maintenance_teach_the_same_on_other_builds(other_data_builds,
     left = table[table["file"] == "left alone"].set_index("month")
     assert kept["address right"].iloc[-1] > left["address right"].iloc[-1]
     assert kept["withdrawal not honoured"].iloc[-1] < left["withdrawal not honoured"].iloc[-1]
-    records = building.merge([building.extract(ds, s) for s in ds.systems], ds.locale)
-    card = upkeep.scorecard(
-        records,
-        ds.locale,
-        ds.as_of,
-        truth=upkeep.true_values(ds),
-        owner=building.true_customers(ds),
-    )
+    card = scored(ds, building.merge([building.extract(ds, s) for s in ds.systems], ds.locale))
     assert (card["accuracy"].dropna() > 0.5).all()
 
 
