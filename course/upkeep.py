@@ -270,7 +270,9 @@ def scorecard(
       the other systems say (needs ``customer``: record -> customer, from matching);
     - ``timeliness``: the share of records captured within :data:`FRESH_DAYS` of ``as_of``;
     - ``accuracy``: the share of values that are right (needs ``truth``, from
-      :func:`true_values`, and ``owner``: record -> true customer).
+      :func:`true_values`, and ``owner``: record -> true customer); names are compared as
+      :func:`course.building.match_key` writes them, so a system that keeps names in pinyin
+      is right when the pinyin is.
 
     ``records`` are in the common layout (``unique_id``, ``system``, ``extracted_on`` and the
     fields). A dimension that cannot be measured is left empty.
@@ -302,6 +304,9 @@ def scorecard(
             measures["consistency"] = others
         if truth is not None and owner is not None:
             right = truth[field].reindex(person.to_numpy()).reset_index(drop=True)
+            if field in ("given", "family"):  # the name, in whatever script the system uses
+                values = building.match_key(values, locale).astype("string")
+                right = building.match_key(right, locale)
             measures["accuracy"] = _same(values, right)
         table = pd.DataFrame(measures)
         rates = table.astype("Float64").groupby(records["system"]).mean()
