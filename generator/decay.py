@@ -78,24 +78,11 @@ UPDATES = Table(
     "Changes to customers' details as the company learnt of them (the update feed)",
     "客户信息更新记录",
     (
-        C("customer_id", "int", "The customer (or patient) concerned", "客户编号"),
+        TABLE.columns[0],
         C("reported_on", "date", "When the company learnt of it", "获知日期"),
         C("kind", "category", "What changed", "变化类型", values=REPORTED),
         C("changed_on", "date", "When it changed, as reported", "变化日期"),
-        C("address", "str", "New street address (moves)", "新地址", nullable=True),
-        C("city", "str", "New city (moves)", "新城市", nullable=True),
-        C("region", "str", "New state or province (moves)", "新州/省", nullable=True),
-        C("postcode", "str", "New postcode (moves)", "新邮编", nullable=True),
-        C("phone", "str", "New phone number", "新电话", nullable=True),
-        C("family_name", "str", "New family name (marriage)", "新姓氏", nullable=True),
-        C(
-            "channel",
-            "category",
-            "Channel of a withdrawn consent",
-            "撤回同意的渠道",
-            nullable=True,
-            values=CHANNELS,
-        ),
+        *TABLE.columns[3:],  # the new values, as in the life events
         C(
             "source",
             "category",
