@@ -3,6 +3,7 @@
     python -m generator build retail --customers 5000 --seed 42 --locale zh_CN --out datasets
     python -m generator build all
     python -m generator export datasets/retail --formats parquet,sqlite
+    python -m generator export datasets/retail --to postgresql://user@localhost:5432/course
     python -m generator describe retail
 
 Bad input gets one line on standard error and exit status 2; a failed or interrupted write
@@ -95,10 +96,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="datasets", help="output folder (default datasets)")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    export = commands.add_parser("export", help="add Parquet and SQLite files to a build")
+    export = commands.add_parser(
+        "export", help="add Parquet and SQLite files to a build, or load it into PostgreSQL"
+    )
     export.add_argument("folders", nargs="+", metavar="FOLDER", help="e.g. datasets/retail")
     export.add_argument(
         "--formats", default="parquet,sqlite", help="comma-separated (default parquet,sqlite)"
+    )
+    export.add_argument(
+        "--to",
+        metavar="URL",
+        help="load into a PostgreSQL server instead (postgresql://user@host:port/database), "
+        "in a schema named after the industry, with keys and constraints",
     )
 
     describe = commands.add_parser("describe", help="print an industry's data dictionary")
@@ -162,6 +171,13 @@ def _run(args: argparse.Namespace) -> int:
         from generator.builder import schema
 
         print(schema(_industries([args.industry])[0], with_sources=True).dictionary())
+        return 0
+    if args.command == "export" and args.to:
+        from generator.postgres import export as load
+
+        for folder in args.folders:
+            rows = load(Path(folder), args.to)
+            print(f"loaded {folder}: {len(rows)} tables, {sum(rows.values()):,} rows")
         return 0
     if args.command == "export":
         from generator.builder import export
