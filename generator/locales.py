@@ -3,9 +3,11 @@
 Vocabulary comes from Faker's locale providers (their name lists with their frequency
 weights) and from the joint geography table, built once per locale; rows are then drawn with
 NumPy and assembled as Arrow strings, never with a per-row Faker loop. Contact details are
-fictional: e-mail domains are the reserved ``example.*`` domains, and US phone numbers use the
-555-01XX range set aside for fiction. Mainland China has no such range: numbers there have
-the valid mobile format only.
+fictional: e-mail domains are the reserved ``example.*`` domains, US phone numbers use the
+555-01XX range set aside for fiction, and mainland Chinese mobile numbers start with 140-144,
+which China's numbering plan (MIIT, 电信网编号计划 2017) gives to 13-digit numbers for the
+Internet of things: an 11-digit number there is no subscriber's, yet it passes the usual
+check of a mobile number (eleven digits, 1 then 3-9).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from generator import geography
 from generator.streams import choose, cumulative
 
 EMAIL_DOMAINS = pa.array(["example.com", "example.net", "example.org"])
-CN_MOBILE_PREFIXES = np.array([135, 136, 138, 139, 150, 158, 186, 188], dtype=np.int64)
+# 140-144 hold only 13-digit Internet-of-things numbers: no person has an 11-digit number there
+CN_MOBILE_PREFIXES = np.array([140, 141, 142, 143, 144], dtype=np.int64)
 
 
 @dataclass(frozen=True)

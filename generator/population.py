@@ -89,7 +89,7 @@ def person_columns(
         C("city", "str", "City", "城市"),
         C("region", "str", "State (en_US) or province (zh_CN)", "州/省"),
         C("postcode", "str", "ZIP code or postcode", "邮编"),
-        C("phone", "str", "Phone number (fictional range)", "电话"),
+        C("phone", "str", "Phone number (fictional: 555-01xx in the US, 140-144 in China)", "电话"),
         C("email", "str", "E-mail address (reserved example domains)", "电子邮箱", nullable=True),
         C("registered_on", "date", *registered),
         C(

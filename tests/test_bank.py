@@ -206,7 +206,7 @@ def test_names_and_money_fit_the_locale(data):
     customers = data["customers"]
     if data.manifest["parameters"]["locale"] == "zh_CN":
         assert customers.family_name.str.fullmatch(r"[\u4e00-\u9fff]{1,2}").all()
-        assert customers.phone.str.fullmatch(r"1[3-9]\d{9}").all()
+        assert customers.phone.str.fullmatch(r"14[0-4]\d{8}").all()
         assert data["products"].name.str.contains(r"[\u4e00-\u9fff]").all()
         assert data["branches"].name.str.contains("银行").all()
     else:

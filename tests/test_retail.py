@@ -7,6 +7,7 @@ import sqlite3
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from generator.industries.retail import SPEC
@@ -222,7 +223,7 @@ def test_names_addresses_and_phones_fit_the_locale(data):
         assert customers.family_name.str.fullmatch(r"[\u4e00-\u9fff]{1,2}").all()
         assert customers.region.str.endswith(("省", "市", "自治区")).all()
         assert customers.city.str.contains(r"[\u4e00-\u9fff]").all()
-        assert customers.phone.str.fullmatch(r"1[3-9]\d{9}").all()
+        assert customers.phone.str.fullmatch(r"14[0-4]\d{8}").all()
         assert customers.postcode.str.fullmatch(r"\d{6}").all()
     else:
         assert customers.phone.str.fullmatch(r"\(\d{3}\) 555-01\d\d").all()
@@ -238,3 +239,16 @@ def test_loaded_tables_have_proper_types(data):
     assert data["customers"].consent_mail.dtype == bool
     with pytest.raises(KeyError, match="ground truth"):
         data["customer_truth"]
+
+
+def test_chinese_phones_are_valid_in_form_and_nobodys():
+    """zh_CN mobile numbers pass the usual check but come from 140-144, which hold only
+    13-digit Internet-of-things numbers: no person has such an 11-digit number."""
+    from course import building
+    from generator import locales
+
+    rng = np.random.default_rng(1)
+    phones = pd.Series(locales.get("zh_CN").phones(rng, pa.array(["010"] * 2000)).to_pylist())
+    assert phones.str.fullmatch(building.PHONE_RULES["zh_CN"]).all()
+    assert phones.str[:3].isin(["140", "141", "142", "143", "144"]).all()
+    assert phones.str[:3].nunique() == 5

@@ -276,7 +276,7 @@ SCHEMA = Schema(
                 C(
                     "mobile",
                     "str",
-                    "Mobile number for the reminders (programme group only; fictional)",
+                    "Mobile number for the reminders (programme group only; fictional, as phone)",
                     "手机号",
                     nullable=True,
                 ),
