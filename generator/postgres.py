@@ -49,11 +49,7 @@ def column_sql(column: Column) -> str:
     parts = [column.name, PG_TYPES[column.type]]
     if not column.nullable:
         parts.append("NOT NULL")
-    checks = [column.check] if column.check else []
-    if column.values:
-        listed = ", ".join("'" + v.replace("'", "''") + "'" for v in column.values)
-        checks.append(f"{column.name} IN ({listed})")
-    parts += [f"CHECK ({c})" for c in checks]
+    parts += [f"CHECK ({c})" for c in column.checks()]
     return " ".join(parts)
 
 
@@ -78,21 +74,12 @@ def create_statements(table: Table, industry: str) -> list[str]:
 def constraint_statements(table: Table, industry: str, tables: dict[str, Table]) -> list[str]:
     """The foreign keys and indexes (after the rows)."""
     where = _where(table, industry)
-    statements = []
-    for c in table.columns:
-        if c.references:
-            target, column = c.references.split(".")
-            statements.append(
-                f"ALTER TABLE {where} ADD FOREIGN KEY ({c.name}) "
-                f"REFERENCES {_where(tables[target], industry)} ({column})"
-            )
-    indexed = [c.name for c in table.columns if c.references] + list(table.indexes)
-    statements += [
-        f"CREATE INDEX ON {where} ({name})"
-        for name in dict.fromkeys(indexed)
-        if (name,) != table.key
+    statements = [
+        f"ALTER TABLE {where} ADD FOREIGN KEY ({name}) "
+        f"REFERENCES {_where(tables[target], industry)} ({column})"
+        for name, target, column in table.foreign_keys()
     ]
-    return statements
+    return statements + [f"CREATE INDEX ON {where} ({name})" for name in table.indexed()]
 
 
 def _csv_chunks(data: pa.Table, rows: int = 50_000):

@@ -44,14 +44,21 @@ class Column:
     def arrow(self) -> pa.DataType:
         return TYPES[self.type][0]
 
-    def sql(self) -> str:
-        parts = [self.name, TYPES[self.type][1]]
-        if not self.nullable:
-            parts.append("NOT NULL")
+    def checks(self) -> list[str]:
+        """The CHECKs every SQL database states alike: the column's own, and its list of
+        allowed values."""
         checks = [self.check] if self.check else []
         if self.values:
             listed = ", ".join("'" + v.replace("'", "''") + "'" for v in self.values)
             checks.append(f"{self.name} IN ({listed})")
+        return checks
+
+    def sql(self) -> str:
+        """The column in SQLite, whose CHECKs also do what its types cannot."""
+        parts = [self.name, TYPES[self.type][1]]
+        if not self.nullable:
+            parts.append("NOT NULL")
+        checks = self.checks()
         if self.type == "bool":
             checks.append(f"{self.name} IN (0, 1)")
         # IS, not =: a malformed date gives NULL, which = lets through; the +0 modifier makes
@@ -94,20 +101,24 @@ class Table:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    def foreign_keys(self) -> list[tuple[str, str, str]]:
+        """(column, referenced table, referenced column) of each foreign key."""
+        return [(c.name, *c.references.split(".")) for c in self.columns if c.references]
+
+    def indexed(self) -> list[str]:
+        """The columns to index: the foreign keys and the extra indexes (not the key itself)."""
+        names = [column for column, _, _ in self.foreign_keys()] + list(self.indexes)
+        return [name for name in dict.fromkeys(names) if (name,) != self.key]
+
     def ddl(self) -> list[str]:
         lines = [c.sql() for c in self.columns]
         lines.append(f"PRIMARY KEY ({', '.join(self.key)})")
-        for c in self.columns:
-            if c.references:
-                table, column = c.references.split(".")
-                lines.append(f"FOREIGN KEY ({c.name}) REFERENCES {table}({column})")
+        for name, table, column in self.foreign_keys():
+            lines.append(f"FOREIGN KEY ({name}) REFERENCES {table}({column})")
         body = ",\n  ".join(lines)
         statements = [f"CREATE TABLE {self.name} (\n  {body}\n)"]
-        indexed = [c.name for c in self.columns if c.references] + list(self.indexes)
         statements += [
-            f"CREATE INDEX idx_{self.name}_{name} ON {self.name}({name})"
-            for name in dict.fromkeys(indexed)
-            if (name,) != self.key
+            f"CREATE INDEX idx_{self.name}_{name} ON {self.name}({name})" for name in self.indexed()
         ]
         return statements
 
