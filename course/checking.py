@@ -274,9 +274,6 @@ class Score(Kind):
     def difference(self, answer, expected):
         return f"Your answer's {self.measure} is {self.score(answer):.3f}; the bar is {self.bar}."
 
-    def variants(self, answer):
-        return [answer]
-
 
 def _flat(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
     """A frame with its index as ordinary columns (so groupby results compare either way)."""

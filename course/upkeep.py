@@ -584,17 +584,8 @@ CREATE TABLE applied_updates (           -- what has been applied: running twice
     PRIMARY KEY (customer_id, kind, changed_on)
 );
 """
-# the fields the customer file keeps a history of, and the kind of update that changes each
-KEPT = {
-    "address": "moved",
-    "city": "moved",
-    "region": "moved",
-    "postcode": "moved",
-    "phone": "new_phone",
-    "family_name": "name_change",
-    **{f"consent_{channel}": "consent_withdrawn" for channel in CHANNELS},
-    "status": "died",
-}
+# the fields the customer file keeps a history of (what :func:`_new_values` can change)
+KEPT = (*decay.ADDRESS, "phone", "family_name", *(f"consent_{c}" for c in CHANNELS), "status")
 
 
 def open_file(ds, start=None) -> sqlite3.Connection:
