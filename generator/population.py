@@ -126,6 +126,15 @@ def _dtype(names: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(pd.Index(list(names), dtype="str"))
 
 
+def _email_shares(spec: dict, source: pd.Categorical) -> np.ndarray:
+    """Each person's chance of having given an e-mail address: one share for everyone, or a
+    share per acquisition channel (a web form asks for it, a hotline call seldom does)."""
+    share = spec.get("email_share", 0.85)
+    if not isinstance(share, dict):
+        return np.full(len(source), share)
+    return np.array([share[c] for c in source.categories])[source.codes]
+
+
 def customers(
     spec: dict,
     locale: Locale,
@@ -141,7 +150,8 @@ def customers(
     """One block of customers with their public fields and latent traits (``truth_*`` columns).
 
     ``spec`` is the industry's ``population`` section: ``household_types``, ``income_bands``
-    (shares), ``acquisition_sources`` (shares), ``consent`` (share per channel), ``age``
+    (shares), ``acquisition_sources`` (shares), ``consent`` (share per channel),
+    ``email_share`` (one share, or a share per acquisition source), ``age``
     ([min, max]), ``tenure_before_window_share`` and ``traits``: latent ``segments`` (each with
     a share, the mean log activity and spend, a Beta(a, b) price sensitivity and a hazard
     multiplier), the spread of activity and spend within a segment and the base monthly hazard
@@ -183,7 +193,7 @@ def customers(
     phone = locale.phones(geo_rng, address["area_code"])
     email_rng = stream(seed, f"{industry}.population.email", block)
     email = locale.emails(email_rng, given, family)
-    has_email = email_rng.random(n) < spec.get("email_share", 0.85)
+    email_draw = email_rng.random(n)
 
     reg_rng = stream(seed, f"{industry}.population.registration", block)
     before = reg_rng.random(n) < spec["tenure_before_window_share"]
@@ -197,6 +207,7 @@ def customers(
     adult_on = birth + np.timedelta64(18 * 366, "D")  # safely past the 18th birthday
     registered = np.minimum(np.maximum(registered, adult_on), as_of)
     source = _pick(reg_rng, spec["acquisition_sources"], n)
+    has_email = email_draw < _email_shares(spec, source)
 
     consent_rng = stream(seed, f"{industry}.population.consent", block)
     consent = {f"consent_{c}": consent_rng.random(n) < spec["consent"][c] for c in CHANNELS}

@@ -288,3 +288,34 @@ def test_loaded_tables_have_proper_types(data):
     assert data["service_visits"].odometer_km.dtype == np.int64
     with pytest.raises(KeyError, match="ground truth"):
         data["replacements"]
+
+
+def test_each_channel_brings_its_own_completeness(data):
+    customers = data["customers"]
+    shares = customers["email"].notna().groupby(customers["acquisition_source"], observed=True)
+    planned = pd.Series(SPEC["population"]["email_share"])
+    measured = shares.mean().reindex(planned.index)
+    counts = shares.size().reindex(planned.index)
+    # within four standard errors of the planned share, for every channel with customers
+    error = np.sqrt(planned * (1 - planned) / counts)
+    assert ((measured - planned).abs() <= 4 * error + 1e-9)[counts > 0].all()
+
+
+def test_channel_spend_follows_the_plan_and_scales_with_the_customers(data, tmp_path):
+    import generator
+
+    spend = data["channel_spend"]
+    assert set(spend["channel"].astype(str)) == set(SPEC["acquisition"]["cost"]["en_US"])
+    assert (spend["spend"] > 0).all() and not spend.duplicated(["month", "channel"]).any()
+    parameters = data.manifest["parameters"]
+    twice = dict(
+        seed=parameters["seed"],
+        locale=parameters["locale"],
+        as_of=parameters["as_of"],
+        years=parameters["years"],
+        customers=2 * parameters["customers"],
+    )
+    generator.build("auto", tmp_path, **twice)
+    doubled = generator.load("auto", tmp_path)["channel_spend"]
+    # a reference table: the same months and noise, twice the planned customers
+    assert np.allclose(doubled["spend"], 2 * spend["spend"], atol=0.011)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from generator import arrays, population
+from generator import acquisition, arrays, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
 from generator.locales import Locale
@@ -231,6 +231,7 @@ SCHEMA = Schema(
             ),
             key=("model_id",),
         ),
+        acquisition.table(LEAD_SOURCES),
         Table(
             "customers",
             "Prospects (everyone who became a lead) and owners",
@@ -607,10 +608,11 @@ SCHEMA = Schema(
 
 
 def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
-    """Dealers, models and campaigns (the same whatever the number of ``customers``)."""
+    """Dealers, models, the spend per acquisition channel and campaigns (the same whatever the number of ``customers``)."""
     return {
         "dealers": _dealers(seed, locale, window),
         "models": _models(locale),
+        "channel_spend": acquisition.channel_spend(seed, "auto", SPEC, locale, window, customers),
         "campaigns": _campaigns(locale, window),
     }
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from generator import arrays, population
+from generator import acquisition, arrays, population
 from generator.blocks import Block
 from generator.calendar import day_weights, sample_days
 from generator.locales import Locale
@@ -166,6 +166,7 @@ SCHEMA = Schema(
             ),
             key=("product_id",),
         ),
+        acquisition.table(tuple(SPEC["acquisition"]["cost"]["en_US"])),
         Table(
             "detailing_calls",
             "Representatives' calls on doctors",
@@ -419,7 +420,8 @@ def _sizes(customers: int, regions: int) -> tuple[int, int, int]:
 
 
 def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
-    """Regions, hospitals, reps, doctors (one per ~25 patients) and products."""
+    """Regions, hospitals, reps, doctors (one per ~25 patients), products and the spend per
+    acquisition channel."""
     regions = SPEC["regions"][locale.code]
     n_doctors, n_hospitals, n_reps = _sizes(customers, len(regions))
     geo = locale.geography
@@ -444,6 +446,7 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
         "reps": reps,
         "doctors": doctors,
         "products": products,
+        "channel_spend": acquisition.channel_spend(seed, "pharma", SPEC, locale, window, customers),
         "doctor_truth": truth,
     }
 
