@@ -275,6 +275,47 @@ class Score(Kind):
         return f"Your answer's {self.measure} is {self.score(answer):.3f}; the bar is {self.bar}."
 
 
+@dataclass(frozen=True)
+class Behaviour(Kind):
+    """SQL judged by what it does, not by how it is written: ``observe(sql)`` runs the
+    statements in a fresh database and returns what can be seen afterwards, one outcome per
+    probe (``{probe: outcome}``: what a role gets when it connects and asks, say). Two answers
+    are the same when every probe sees the same outcome, so ``GRANT SELECT (a, b)`` and
+    ``GRANT SELECT (b, a)`` are one answer, and a named mistake is recognised by its effect.
+    """
+
+    observe: Callable[[str], Mapping[str, Any]] = field(default=lambda sql: {})
+    #: Whether a hint may say what a probe should see (not when that is the answer itself).
+    reveal: bool = True
+    noun = "SQL statements in one string"
+
+    def problem(self, answer):
+        if not isinstance(answer, str):
+            return (
+                f"The answer should be {self.noun} (between triple quotes), "
+                f"not a {type(answer).__name__}."
+            )
+        if not answer.strip():
+            return "The SQL is empty: write the statements between the triple quotes."
+        return None
+
+    def same(self, answer, expected):
+        return dict(self.observe(answer)) == dict(self.observe(expected))
+
+    def difference(self, answer, expected):
+        got, want = self.observe(answer), self.observe(expected)
+        for probe, outcome in want.items():
+            if got.get(probe) != outcome:
+                if not self.reveal:
+                    return f"{probe} {got.get(probe, 'nothing')}: not what it should."
+                return f"{probe} {got.get(probe, 'not reached')}, but it should be {outcome}."
+        return ""
+
+    def variants(self, answer):
+        text = answer.strip()
+        return [answer, text, f"\n  {text}\n\n", text.rstrip(";"), text.replace("\n", "\n    ")]
+
+
 def _flat(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
     """A frame with its index as ordinary columns (so groupby results compare either way)."""
     if isinstance(frame, pd.Series):
