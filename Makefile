@@ -16,6 +16,9 @@ ROOT_ARGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 # Solution notebooks and the exercise notebooks written from them (pairs of folders).
 EXERCISE_SETS := solutions:exercises tests/fixtures/minicourse/solutions:tests/fixtures/minicourse/exercises
 NBVAL := --nbval --nbval-sanitize-with tests/nbval-sanitize.cfg
+# Parallel test workers (pytest-xdist); each notebook and each test file stays in one worker.
+TEST_WORKERS ?= 2
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
 .DEFAULT_GOAL := help
 .PHONY: help lab test lint datasets contents exercises notebooks bench lock clean
@@ -55,7 +58,7 @@ lint: $(INSTALLED)
 
 test: lint $(DATASETS_BUILT)
 	$(BIN)/python -m course.exercises check $(EXERCISE_SETS)
-	@$(BIN)/python -m pytest $(NBVAL) tests notebooks solutions templates; rc=$$?; \
+	@$(BIN)/python -m pytest $(PARALLEL) $(NBVAL) tests notebooks solutions templates; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass"; exit 1; fi; \
 	exit $$rc
 

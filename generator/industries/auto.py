@@ -608,7 +608,8 @@ SCHEMA = Schema(
 
 
 def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
-    """Dealers, models, the spend per acquisition channel and campaigns (the same whatever the number of ``customers``)."""
+    """Dealers, models, campaigns (the same whatever the number of ``customers``) and the
+    spend per acquisition channel (planned for that many customers)."""
     return {
         "dealers": _dealers(seed, locale, window),
         "models": _models(locale),
