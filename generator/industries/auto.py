@@ -758,7 +758,12 @@ class AutoBlock(Block):
         drove = lead & (rng.random(self.n) < np.clip(td_rate[src] * boost, 0, 0.95))
         drove &= td_day <= self.last
         p_sale = np.where(drove, sale_rate[src], f["sale_without_test_drive"]) * boost
-        sale_day = np.where(drove, td_day, self.reg) + gamma_days(rng, f["days_to_sale"], self.n)
+        wait = gamma_days(rng, f["days_to_sale"], self.n)
+        # some take months to decide, a few more than a year (a stream of its own)
+        late_rng = self.rng("late_sales")
+        late = late_rng.random(self.n) < f["late_sale_share"]
+        wait = np.where(late, gamma_days(late_rng, f["late_days_to_sale"], self.n), wait)
+        sale_day = np.where(drove, td_day, self.reg) + wait
         bought = lead & (rng.random(self.n) < np.clip(p_sale, 0, 0.95)) & (sale_day <= self.last)
         sale_day = np.where(owner, self.reg, sale_day)
         bought |= owner
