@@ -197,6 +197,14 @@ class Table(Kind):
     def _normal(self, frame):
         # ``unstack`` and ``pivot`` name the column axis; that name is not part of the answer
         frame = _flat(frame).rename_axis(columns=None)[list(self.columns) or None]
+        # a category column sorts by its categories' order: compare its values instead
+        frame = frame.assign(
+            **{
+                c: frame[c].astype(frame[c].cat.categories.dtype)
+                for c in frame.columns
+                if isinstance(frame[c].dtype, pd.CategoricalDtype)
+            }
+        )
         if not self.ordered:
             frame = frame.sort_values(list(frame.columns), kind="stable")
         return frame.reset_index(drop=True)
@@ -239,6 +247,13 @@ class Table(Kind):
             frame.set_index(first),
             widened,
             frame.assign(**{c: frame[c].astype("category") for c in texts}),
+            # categories in another order than the values' (as a groupby on a category gives)
+            frame.assign(
+                **{
+                    c: pd.Categorical(frame[c], categories=sorted(set(frame[c]))[::-1])
+                    for c in texts
+                }
+            ),
         ]
         if not self.ordered:
             forms.append(frame.iloc[::-1])
@@ -275,6 +290,10 @@ class Score(Kind):
         return f"Your answer's {self.measure} is {self.score(answer):.3f}; the bar is {self.bar}."
 
 
+#: The probe under which a :class:`Behaviour`'s ``observe`` reports SQL that failed to run.
+FAILED = "your SQL"
+
+
 @dataclass(frozen=True)
 class Behaviour(Kind):
     """SQL judged by what it does, not by how it is written: ``observe(sql)`` runs the
@@ -304,6 +323,8 @@ class Behaviour(Kind):
 
     def difference(self, answer, expected):
         got, want = self.observe(answer), self.observe(expected)
+        if FAILED in got:  # the SQL did not run: say why first
+            return f"Your SQL failed: {got[FAILED]}"
         for probe, outcome in want.items():
             if got.get(probe) != outcome:
                 if not self.reveal:

@@ -61,7 +61,8 @@ def objectives(lesson: nbformat.NotebookNode) -> list[str]:
     for cell in lesson.cells:
         if cell.cell_type == "markdown" and "What you will learn" in cell.source:
             text = cell.source.split("What you will learn", 1)[1]
-            bullets = re.findall(r"^- (.+(?:\n  .+)*)", text, re.M)
+            # bullets or a numbered list, each item's continuation lines indented
+            bullets = re.findall(r"^(?:- |\d+\. )(.+(?:\n {2,}.+)*)", text, re.M)
             return [" ".join(b.split()) for b in bullets]
     return []
 

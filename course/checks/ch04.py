@@ -16,7 +16,7 @@ import pandas as pd
 
 import generator
 from course import access, channels
-from course.checking import Behaviour, Table, Values, task
+from course.checking import FAILED, Behaviour, Table, Values, task
 
 #: The columns of ``auto.customers`` that identify a person.
 IDENTIFYING = access.IDENTIFYING["auto"]["customers"]
@@ -78,10 +78,11 @@ def cost_per_customer():
     }
 
 
-def _buyers(cohort: bool = True, repeat: bool | None = False) -> pd.Series:
+def _buyers(cohort: bool = True, within: bool = True, repeat: bool | None = False) -> pd.Series:
     leads = _cohort_leads(repeat=repeat, cohort=cohort)
     sold = leads.merge(data()["sales"][["lead_id", "sold_on"]], on="lead_id")
-    sold = sold[(sold["sold_on"] - sold["created_on"]).dt.days < channels.FOLLOW_UP_DAYS]
+    if within:
+        sold = sold[(sold["sold_on"] - sold["created_on"]).dt.days < channels.FOLLOW_UP_DAYS]
     return sold.groupby("source", observed=True)["customer_id"].nunique()
 
 
@@ -93,6 +94,10 @@ def _buyers(cohort: bool = True, repeat: bool | None = False) -> pd.Series:
 )
 def cost_per_sale():
     return _per_channel(_spend() / _buyers(), "cost_per_sale"), {
+        "Count a sale only if it came within a year of the lead: every lead of the cohort gets "
+        "the same year to buy, or the older ones look better.": _per_channel(
+            _spend() / _buyers(within=False), "cost_per_sale"
+        ),
         "Use the cohort: the leads of the last year have not had a year to buy, and their "
         "spend has no sales yet to show for it.": _per_channel(
             _spend(cohort=False) / _buyers(cohort=False), "cost_per_sale"
@@ -166,6 +171,11 @@ def _outcome(result) -> str:
     return "refused" if isinstance(result, access.Refused) else "allowed"
 
 
+def _refusal(result: access.Refused) -> str:
+    """A refusal with the server's reason (which table or schema it would not open)."""
+    return f"refused ({result})"
+
+
 def _observe(sql: str, look: Callable[[access.Database], dict], steps=()) -> dict:
     """Apply ``sql`` (as the owner) to a fresh copy with ``steps`` in place, then ``look``."""
     import psycopg
@@ -174,19 +184,28 @@ def _observe(sql: str, look: Callable[[access.Database], dict], steps=()) -> dic
         try:
             db.execute(sql)
         except psycopg.Error as error:
-            return {"your SQL": f"failed ({str(error).strip().splitlines()[0]})"}
+            return {FAILED: str(error).strip().splitlines()[0]}
         return look(db)
 
 
 def _analyst_look(db: access.Database) -> dict:
     queries = [f"SELECT {c} FROM auto.customers LIMIT 1" for c in data()["customers"].columns]
     queries.append("SELECT count(*) FROM auto.leads")
-    return {
+    seen = {
         f"connected as marketing_analyst, `{query}` is": _outcome(
             db.attempt(query, "marketing_analyst")
         )
         for query in queries
     }
+    # the grant is the analyst's, not everyone's (PUBLIC)
+    others = db.sql(
+        "SELECT bool_or(has_column_privilege(rolname, 'auto.customers', 'region', 'SELECT')) "
+        "AS any FROM pg_roles WHERE rolname IN ('agency', 'call_centre', 'dealer_manager')"
+    )["any"].iloc[0]
+    seen["another department's role (agency, call centre) may read the customers"] = (
+        "yes" if others else "no"
+    )
+    return seen
 
 
 @cache
@@ -238,7 +257,7 @@ def _managers_look(db: access.Database) -> dict:
         got = db.attempt("SELECT lead_id FROM auto.leads", role)
         own = set(leads.loc[leads["dealer_id"] == dealer, "lead_id"])
         outcome = (
-            "refused"
+            _refusal(got)
             if isinstance(got, access.Refused)
             else _leads_seen(set(got["lead_id"]), own, set(leads["lead_id"]))
         )
@@ -290,11 +309,14 @@ def _masked_look(db: access.Database) -> dict:
     else:
         phones = data()["customers"]
         masked = phones.assign(phone=phones["phone"].map(access.mask_phone))
+        by_characters = phones.assign(phone=phones["phone"].map(lambda p: f"{p[:3]}****{p[-4:]}"))
         outcome = (
             "every customer's phone, masked as 138****1234"
             if _phones(got) == _phones(masked)
             else "the phones unmasked"
             if _phones(got) == _phones(phones)
+            else "the phones' first three and last four characters"
+            if _phones(got) == _phones(by_characters)
             else "phones, but not every customer's or not masked as 138****1234"
         )
     seen = {f"connected as call_centre, `{query}` gives": outcome}
@@ -351,9 +373,11 @@ def _audit_seen(sql: str) -> dict:
     query = "your query, run as dpo,"
     if isinstance(got, access.Refused):
         return {query: f"refused ({got})"}
-    if got.shape[1] != 2:
-        return {query: f"gives {got.shape[1]} column(s), not two (row_key, changed_by)"}
-    rows = sorted(tuple(str(v) for v in row) for row in got.itertuples(index=False))
+    missing = {"row_key", "changed_by"} - set(got.columns)
+    if missing:
+        return {query: f"gives no column(s) {', '.join(sorted(missing))}"}
+    pairs = got[["row_key", "changed_by"]].astype(str).itertuples(index=False)
+    rows = sorted(tuple(row) for row in pairs)
     return {query: f"gives the rows {rows}"}
 
 
