@@ -10,7 +10,7 @@ allowed, refused or shown. Any SQL that behaves like the right one is right.
 """
 
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 
 import pandas as pd
 
@@ -208,13 +208,8 @@ def _analyst_look(db: access.Database) -> dict:
     return seen
 
 
-@cache
-def _analyst_seen(sql: str) -> dict:
-    return _observe(sql, _analyst_look)
-
-
 @task(
-    Behaviour(observe=_analyst_seen),
+    Behaviour(observe=cache(partial(_observe, look=_analyst_look))),
     hint="The role needs USAGE on the schema `auto` and SELECT on the columns of "
     "`auto.customers` that do not identify a person: every column but "
     + ", ".join(IDENTIFYING)
@@ -265,13 +260,8 @@ def _managers_look(db: access.Database) -> dict:
     return seen
 
 
-@cache
-def _managers_seen(sql: str) -> dict:
-    return _observe(sql, _managers_look)
-
-
 @task(
-    Behaviour(observe=_managers_seen),
+    Behaviour(observe=cache(partial(_observe, look=_managers_look))),
     hint="Grant the group role `dealer_manager` USAGE on `auto` and SELECT on `auto.leads`, "
     "enable row-level security on the table and create a policy for `dealer_manager` that "
     "keeps the rows whose `dealer_id` is one of `access.my_areas()`.",
@@ -325,13 +315,8 @@ def _masked_look(db: access.Database) -> dict:
     return seen
 
 
-@cache
-def _masked_seen(sql: str) -> dict:
-    return _observe(sql, _masked_look)
-
-
 @task(
-    Behaviour(observe=_masked_seen),
+    Behaviour(observe=cache(partial(_observe, look=_masked_look))),
     hint="Create the view `auto.phones_masked` with `customer_id` and `phone`, where phone is "
     "the number's first three digits, '****' and its last four (strip what is not a digit "
     "first: `regexp_replace(phone, '\\D', '', 'g')`); grant `call_centre` USAGE on `auto` and "
