@@ -21,7 +21,7 @@ TEST_WORKERS ?= 2
 PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test lint datasets contents exercises notebooks bench lock clean
+.PHONY: help lab test lint datasets contents exercises notebooks bench realism lock clean
 
 help:
 	@echo "make lab        set everything up and open the course in JupyterLab"
@@ -31,6 +31,7 @@ help:
 	@echo "make contents   write the course map, the navigation links and the instructor guide's facts"
 	@echo "make exercises  write exercises/ from solutions/ (after make contents)"
 	@echo "make bench      run the benchmarks and print their figures"
+	@echo "make realism    measure how real the databases behave (datasets/REALISM.md)"
 	@echo "make lock       re-resolve the pinned versions in constraints.txt"
 	@echo "make clean      remove .venv and built files"
 
@@ -79,6 +80,10 @@ notebooks: $(DATASETS_BUILT)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=600 $(NOTEBOOKS)
 	$(MAKE) --no-print-directory exercises
+
+# each statistic a lesson leans on, beside a real reference (two more seeds built in a temp folder)
+realism: $(DATASETS_BUILT)
+	$(BIN)/python -m generator.realism --out datasets/REALISM.md
 
 bench: $(DATASETS_BUILT)
 	$(BIN)/python benchmarks/run.py
