@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 import generator
-from generator import pgserver
+from generator import pgserver, postgres
 
 INDUSTRIES = ("auto", "pharma")
 CHANNELS = ("mail", "email", "sms", "phone")
@@ -150,10 +150,7 @@ class Database:
         try:
             return self.sql(query, role, params)
         except psycopg.Error as error:
-            return Refused(_first_line(error))
-
-    def allowed(self, query: str, role: str, params=None) -> bool:
-        return not isinstance(self.attempt(query, role, params), Refused)
+            return Refused(postgres.reason(error))
 
     def apply(self, step: str, show: bool = True) -> None:
         """Apply one of :data:`STEPS` (printing the SQL it runs, unless ``show`` is false)."""
@@ -161,10 +158,6 @@ class Database:
         if show:
             print(statements)
         self.execute(statements)
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 # ---------------------------------------------------------------- the base
@@ -525,8 +518,6 @@ def audit_scenario(db: Database) -> dict[str, int]:
 
 
 def _load(db: Database, industries) -> None:
-    from generator import postgres
-
     for industry in industries:
         postgres.export(generator.load(industry).folder, db.url())
 

@@ -21,13 +21,9 @@ import numpy as np
 import pandas as pd
 
 from generator.locales import Locale
-from generator.population import Window
+from generator.population import LAST_REGISTRATION_DAYS, Window
 from generator.schema import Column, Table
 from generator.streams import stream
-
-#: Registrations of new customers stop this many days before the as-of date (as in
-#: ``population.people``), so the last weeks bring no one in.
-LAST_REGISTRATION_DAYS = 30
 
 
 def table(channels: tuple[str, ...]) -> Table:

@@ -19,6 +19,8 @@ from generator.schema import Column
 from generator.streams import choose, cumulative, stream
 
 CHANNELS = ("mail", "email", "sms", "phone")
+#: New customers register no later than this many days before the as-of date.
+LAST_REGISTRATION_DAYS = 30
 CHANNELS_ZH = ("邮寄", "电子邮件", "短信", "电话")
 
 
@@ -201,7 +203,7 @@ def customers(
     offset = np.where(
         before,
         -reg_rng.integers(1, 5 * 365, size=n),
-        reg_rng.integers(0, window_days - 30, size=n),
+        reg_rng.integers(0, window_days - LAST_REGISTRATION_DAYS, size=n),
     )
     registered = start + offset.astype("timedelta64[D]")
     adult_on = birth + np.timedelta64(18 * 366, "D")  # safely past the 18th birthday

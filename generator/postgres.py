@@ -116,8 +116,7 @@ def export(folder: str | Path, url: str, progress: bool = False) -> dict[str, in
     try:
         connection = psycopg.connect(url, connect_timeout=10)
     except psycopg.Error as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ExportError(f"cannot connect to {_safe(url)}: {reason}") from None
+        raise ExportError(f"cannot connect to {_safe(url)}: {reason(error)}") from None
     loaded = {}
     with connection:  # one transaction: all or nothing
         with connection.cursor() as cursor:
@@ -146,6 +145,12 @@ def export(folder: str | Path, url: str, progress: bool = False) -> dict[str, in
             cursor.execute("ANALYZE")
     connection.close()
     return loaded
+
+
+def reason(error: Exception) -> str:
+    """What the server said, in one line (the first of its message)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _safe(url: str) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 import generator
 from course import access, channels
 from course.checking import FAILED, Behaviour, Table, Values, task
+from generator import postgres
 
 #: The columns of ``auto.customers`` that identify a person.
 IDENTIFYING = access.IDENTIFYING["auto"]["customers"]
@@ -184,7 +185,7 @@ def _observe(sql: str, look: Callable[[access.Database], dict], steps=()) -> dic
         try:
             db.execute(sql)
         except psycopg.Error as error:
-            return {FAILED: str(error).strip().splitlines()[0]}
+            return {FAILED: postgres.reason(error)}
         return look(db)
 
 
