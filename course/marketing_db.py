@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from course import periods
+from generator import campaigns as campaign_engine
 from generator.sources import for_locale
 
 #: Share of sales the chain keeps as gross margin: an assumption, about a supermarket's.
@@ -294,13 +295,11 @@ def codes_by_system(ds, role: str = "gender", top: int = 6) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- what each campaign earned
 
-#: What one contact costs the chain, per channel and currency: ASSUMPTIONS, not data. A letter
-#: is postage plus print; an e-mail costs next to nothing to send; an SMS is a bulk rate; a
-#: call is a few minutes of a call-centre agent. Change them to the chain's own costs.
-CONTACT_COST = {
-    "USD": {"mail": 0.80, "email": 0.01, "sms": 0.02, "phone": 2.50},
-    "CNY": {"mail": 2.00, "email": 0.01, "sms": 0.05, "phone": 5.00},
-}
+#: What one contact costs the chain, per channel and currency: ASSUMPTIONS, not data (the
+#: generator's, which its campaign simulator charges too). A letter is postage plus print; an
+#: e-mail costs next to nothing to send; an SMS is a bulk rate; a call is a few minutes of a
+#: call-centre agent. Change them to the chain's own costs.
+CONTACT_COST = campaign_engine.CONTACT_COST
 #: z for a two-sided 95 % interval (normal approximation).
 Z95 = 1.959964
 

@@ -43,6 +43,14 @@ def build(
     return _build(names, Params(**parameters), Path(out), progress=progress)
 
 
+def simulate(build, campaign: dict, customer_ids, *, holdout: float = 0.2):
+    """What ``campaign`` really earns on ``customer_ids`` in a build's hidden future, with a
+    random control group; see :mod:`generator.simulator`."""
+    from generator.simulator import simulate as _simulate
+
+    return _simulate(build, campaign, customer_ids, holdout=holdout)
+
+
 def load(industry: str, path: str | Path | None = None):
     """The database of ``industry`` as a :class:`generator.dataset.Dataset`."""
     from generator.dataset import Dataset

@@ -33,6 +33,7 @@ from generator.streams import blocks
 from generator.writers import DatasetWriter, to_arrow
 
 LIBRARIES = ("faker", "holidays", "numpy", "pandas", "pyarrow")
+FUTURE = "future_"  # the hidden future's truth tables are named future_*
 
 
 def industry(name: str):
@@ -68,12 +69,14 @@ def reference_tables(name: str, params: Params) -> dict[str, pd.DataFrame]:
     return _reference(name, p.seed, p.locale, p.as_of, p.years, p.customers)
 
 
-def schema(name: str, with_sources: bool = False) -> Schema:
-    """An industry's whole schema: its own tables, the life events and, with sources, the
-    truth about the source-system records."""
+def schema(name: str, with_sources: bool = False, with_future: bool = True) -> Schema:
+    """An industry's whole schema: its own tables, the life events, with sources the truth
+    about the source-system records and, with the future, the hidden future's truth tables
+    (``future_*``)."""
     extra = (decay.TABLE, decay.UPDATES, *(sources.TABLES if with_sources else ()))
     own = industry(name).SCHEMA
-    return dataclasses.replace(own, tables=own.tables + extra)
+    tables = [t for t in own.tables + extra if with_future or not t.name.startswith(FUTURE)]
+    return dataclasses.replace(own, tables=tuple(tables))
 
 
 def reference_blocks(name: str, params: Params) -> Iterator[dict[str, pd.DataFrame]]:
@@ -110,6 +113,8 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
         industry=name,
     )
     tables = module.BLOCK(params.seed, locale, window, ref, block_no, people).tables()
+    if not params.future:  # simulated all the same, so the rest is the same either way
+        tables = {name: rows for name, rows in tables.items() if not name.startswith(FUTURE)}
     events = decay.life_events(
         decay.rates(params.locale), locale, window, params.seed, block_no, people
     )
@@ -148,7 +153,7 @@ def generate_shard(
 
 def _arrow_block(name: str, params: Params, block_no: int) -> dict:
     """A block as Arrow tables: cheap to send back from a worker process."""
-    whole = schema(name, params.sources)
+    whole = schema(name, params.sources, params.future)
     return {
         table: frame if table.startswith("sources/") else to_arrow(frame, whole.table(table))
         for table, frame in block_tables(name, params, block_no).items()
@@ -182,7 +187,7 @@ def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
 def write_industry(name: str, params: Params, folder: Path, progress: bool = False) -> None:
     """Write every table, the manifest and the dictionary of one industry into ``folder``."""
     module = industry(name)
-    whole = schema(name, params.sources)
+    whole = schema(name, params.sources, params.future)
     writer = DatasetWriter(folder, whole, params.formats)
     systems = module.SPEC.get("systems", []) if params.sources else []
     listed = module.SPEC.get("reference_systems", []) if params.sources else []

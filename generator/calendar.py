@@ -9,14 +9,15 @@ from generator.locales import Locale
 from generator.population import Window
 
 
-def day_weights(window: Window, locale: Locale, spec: dict) -> np.ndarray:
-    """One weight per day of the window, averaging 1.
+def day_weights(window: Window, locale: Locale, spec: dict, *, future: bool = False) -> np.ndarray:
+    """One weight per day of the window (with ``future``, of the hidden future too: see
+    :attr:`Window.all_days`), averaging 1.
 
     ``spec``: ``weekday`` (seven weights, Monday first), ``month`` (twelve weights) and
     ``holidays``: for each holiday name of the locale (as the ``holidays`` library names it),
     ``[days_before, boost_before, factor_on_the_day]``.
     """
-    days = window.days
+    days = window.all_days if future else window.days
     weights = np.asarray(spec["weekday"], float)[days.day_of_week]
     weights *= np.asarray(spec["month"], float)[days.month - 1]
     position = {day: i for i, day in enumerate(days.date)}

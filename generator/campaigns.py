@@ -17,6 +17,13 @@ from generator.schema import Column, Schema, Table
 from generator.streams import stream
 
 GROUPS = ("treatment", "control")  # the test groups of a campaign's contacts
+#: What one contact costs, per currency and channel: assumptions (postage and print for a
+#: letter, a bulk rate for an SMS, a few minutes of an agent for a call; DMA 2012 put a mail
+#: piece at about USD 0.56 before print). The course's lessons and the simulator charge them.
+CONTACT_COST = {
+    "USD": {"mail": 0.80, "email": 0.01, "sms": 0.02, "phone": 2.50},
+    "CNY": {"mail": 2.00, "email": 0.01, "sms": 0.05, "phone": 5.00},
+}
 
 
 def run(

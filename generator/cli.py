@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         f"invalid values...) in the extracts, 0 to {MAX_DIRTY} (default {DEFAULTS.dirty})",
     )
     build.add_argument(
+        "--no-future",
+        dest="future",
+        action="store_false",
+        help="leave out the hidden future (_truth/future_*); the other files stay the same",
+    )
+    build.add_argument(
         "--locale",
         default=DEFAULTS.locale,
         help=f"en_US or zh_CN: names, addresses, holidays (default {DEFAULTS.locale})",
@@ -201,6 +207,7 @@ def _run(args: argparse.Namespace) -> int:
         shards=_whole("shards", args.shards),
         sources=args.sources,
         dirty=_rate("dirty", args.dirty),
+        future=args.future,
     )
     for path in build(names, params, Path(args.out), progress=not args.quiet):
         print(f"built {path}")

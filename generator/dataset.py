@@ -90,8 +90,9 @@ class Dataset(Mapping):
                 f"`python -m generator build {industry} --out {folder.parent}` (or make datasets)"
             )
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        with_sources = manifest["parameters"].get("sources", False)
-        return cls(industry, folder, schema(industry, with_sources))
+        parameters = manifest["parameters"]
+        whole = schema(industry, parameters.get("sources", False), parameters.get("future", True))
+        return cls(industry, folder, whole)
 
     # -- the tables students see
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -113,6 +114,8 @@ class Dataset(Mapping):
 
     def truth(self, name: str) -> pd.DataFrame:
         """A ground-truth table (under ``_truth/``): what the generator planted."""
+        if name.startswith("future_") and not self.manifest["parameters"].get("future", True):
+            raise KeyError(f"{name}: this build has no hidden future (it was built --no-future)")
         table = self.schema.table(name)
         if not table.truth:
             raise KeyError(f"{name} is not a truth table")

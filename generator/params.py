@@ -29,6 +29,7 @@ class Params:
     shards: int = 1
     sources: bool = False  # also write the source-system extracts (sources/)
     dirty: float = 0.0  # the rate of each kind of error in the extracts
+    future: bool = True  # also write the hidden future (_truth/future_*)
 
     def __post_init__(self):
         for name in ("customers", "seed", "years", "shards"):
@@ -55,6 +56,8 @@ class Params:
             raise ParameterError(f"as-of date {self.as_of} is outside 1990-2100")
         if not isinstance(self.sources, bool):
             raise ParameterError(f"sources must be true or false, not {self.sources!r}")
+        if not isinstance(self.future, bool):
+            raise ParameterError(f"future must be true or false, not {self.future!r}")
         if isinstance(self.dirty, bool) or not isinstance(self.dirty, int | float):
             raise ParameterError(
                 f"dirty must be a rate between 0 and {MAX_DIRTY}, not {self.dirty!r}"
@@ -81,4 +84,6 @@ class Params:
         record = asdict(self)
         record["formats"] = list(self.formats)
         del record["shards"]  # the output does not depend on it
+        if record["future"]:
+            del record["future"]  # the default: builds made before it existed read the same
         return record

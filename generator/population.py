@@ -15,18 +15,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from generator.locales import Locale
-from generator.schema import Column
+from generator.schema import Column, Table
 from generator.streams import choose, cumulative, stream
 
 CHANNELS = ("mail", "email", "sms", "phone")
 #: New customers register no later than this many days before the as-of date.
 LAST_REGISTRATION_DAYS = 30
+#: The hidden future: the months after the as-of date that are simulated with the same latent
+#: model and written only to the ground truth (``_truth/future_*``), to score predictions.
+FUTURE_MONTHS = 12
 CHANNELS_ZH = ("邮寄", "电子邮件", "短信", "电话")
 
 
 @dataclass(frozen=True)
 class Window:
-    """The simulated calendar: ``years`` of activity up to the fixed ``as_of`` date."""
+    """The simulated calendar: ``years`` of activity up to the fixed ``as_of`` date, which
+    students see, and the hidden future of :data:`FUTURE_MONTHS` after it, up to ``end``."""
 
     as_of: pd.Timestamp
     years: int
@@ -37,7 +41,18 @@ class Window:
 
     @property
     def days(self) -> pd.DatetimeIndex:
+        """The days students see: from ``start`` to ``as_of``."""
         return pd.date_range(self.start, self.as_of, freq="D")
+
+    @functools.cached_property
+    def end(self) -> pd.Timestamp:
+        """The last day of the hidden future."""
+        return self.as_of + pd.DateOffset(months=FUTURE_MONTHS)
+
+    @property
+    def all_days(self) -> pd.DatetimeIndex:
+        """The seen days followed by the hidden future's: from ``start`` to ``end``."""
+        return pd.date_range(self.start, self.end, freq="D")
 
     def month_ends(self) -> tuple[np.ndarray, np.ndarray]:
         """Day numbers (0 = the window's first day) of each month's first and last day.
@@ -105,6 +120,33 @@ def person_columns(
         *(
             C(f"consent_{ch}", "bool", f"Agreed to be contacted by {ch}", f"同意{zh}联系")
             for ch, zh in zip(CHANNELS, CHANNELS_ZH, strict=True)
+        ),
+    )
+
+
+def future_tables(key: Column, extra: tuple[Column, ...]) -> tuple[Table, ...]:
+    """The ``future_customers`` truth table every industry keeps: one row per customer for the
+    hidden future (:data:`FUTURE_MONTHS` after the as-of date), whether and when they leave for
+    good, and the industry's own outcomes (``extra``)."""
+    return (
+        Table(
+            "future_customers",
+            f"Each customer in the hidden future: the {FUTURE_MONTHS} months after the as-of date",
+            "未来客户表现",
+            (
+                key,
+                Column(
+                    "leaves_on",
+                    "date",
+                    "Date the customer leaves for good in the hidden future (empty: stays, or "
+                    "had left by the as-of date)",
+                    "未来流失日期",
+                    nullable=True,
+                ),
+                *extra,
+            ),
+            key=(key.name,),
+            truth=True,
         ),
     )
 
@@ -235,6 +277,7 @@ def customers(
     stop_days = np.minimum(months_to_stop * 30.44, 365 * 200).astype(np.int64)
     stop = begins + stop_days.astype("timedelta64[D]")
     stopped = stop <= as_of
+    leaves = stop <= np.datetime64(window.end.date(), "D")
 
     frame = pd.DataFrame(
         {
@@ -262,6 +305,8 @@ def customers(
             "truth_stopped_on": np.where(stopped, stop, np.datetime64("NaT")).astype(
                 "datetime64[s]"
             ),
+            # the same, in the seen days or the hidden future
+            "truth_leaves_on": np.where(leaves, stop, np.datetime64("NaT")).astype("datetime64[s]"),
         }
     )
     return frame

@@ -90,6 +90,14 @@ SCHEMA = Schema(
                 C("store_brand", "bool", "The chain's own brand (vs a national brand)", "自有品牌"),
                 C("price", "money", "Shelf price", "价格", check="price > 0", unit="currency"),
                 C(
+                    "unit_cost",
+                    "money",
+                    "What the chain pays the supplier per unit",
+                    "进货成本",
+                    check="unit_cost > 0 AND unit_cost < price",
+                    unit="currency",
+                ),
+                C(
                     "replenishment_days",
                     "int",
                     "Typical days between purchases (consumables only)",
@@ -318,9 +326,27 @@ SCHEMA = Schema(
                 C(
                     "stopped_on",
                     "date",
-                    "Date the customer stopped buying for good",
+                    "Date the customer stopped buying for good (by the as-of date)",
                     "流失日期",
                     nullable=True,
+                ),
+                C(
+                    "lapse_hazard",
+                    "float",
+                    "Monthly probability of starting a spell away (see lapses)",
+                    "暂时流失风险",
+                ),
+                C(
+                    "share_of_wallet",
+                    "float",
+                    "Share of the customer's everyday grocery need bought at the chain",
+                    "钱包份额",
+                ),
+                C(
+                    "coupon_use",
+                    "float",
+                    "Probability of using a coupon they were sent when buying its category",
+                    "优惠券使用倾向",
                 ),
                 C("pet_owner", "bool", "Owns a pet", "养宠物"),
                 C("baby", "bool", "Has a child under three", "有婴幼儿"),
@@ -362,7 +388,100 @@ SCHEMA = Schema(
             key=("customer_id", "category"),
             truth=True,
         ),
+        Table(
+            "lapses",
+            "Spells away: each time a customer stopped buying for a while, and came back",
+            "暂时流失",
+            (
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C("lapsed_on", "date", "First day away", "流失开始"),
+                C(
+                    "returned_on",
+                    "date",
+                    "First day back (empty: still away at the end of the hidden future, or "
+                    "left for good while away)",
+                    "回归日期",
+                    nullable=True,
+                ),
+            ),
+            key=("customer_id", "lapsed_on"),
+            truth=True,
+        ),
+        Table(
+            "wallet",
+            "Each customer's true need per category and the share of it bought at the chain",
+            "钱包份额(真实)",
+            (
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C("category", "category", "Category", "品类", values=tuple(CATEGORIES)),
+                C(
+                    "need_per_year",
+                    "money",
+                    "Expected spend on the category a year, at every shop, while buying",
+                    "年需求金额",
+                    unit="currency",
+                ),
+                C("share", "float", "Share of that need bought at the chain", "本店份额"),
+            ),
+            key=("customer_id", "category"),
+            truth=True,
+        ),
         campaign_engine.truth_table(),
+        *population.future_tables(
+            C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+            (
+                C("trips", "int", "Receipts in the hidden future", "未来购物次数"),
+                C("spend", "money", "Spend in the hidden future", "未来消费额", unit="currency"),
+                C(
+                    "margin",
+                    "money",
+                    "Gross margin of that spend (amount − quantity × unit cost)",
+                    "未来毛利",
+                    unit="currency",
+                ),
+                C(
+                    "away_on_as_of",
+                    "bool",
+                    "In a spell away on the as-of date",
+                    "截至日暂时流失",
+                ),
+            ),
+        ),
+        Table(
+            "future_purchases",
+            "Receipt lines of the hidden future (the 12 months after the as-of date)",
+            "未来购买明细",
+            (
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C("transaction_id", "int", "Receipt", "小票编号"),
+                C("purchased_on", "date", "Date", "购买日期"),
+                C("product_id", "int", "Product", "商品编号", references="products.product_id"),
+                C("quantity", "int", "Units bought", "数量"),
+                C("amount", "money", "quantity × unit_price", "金额", unit="currency"),
+                C("margin", "money", "amount − quantity × unit_cost", "毛利", unit="currency"),
+            ),
+            key=("transaction_id", "product_id"),
+            truth=True,
+        ),
+        Table(
+            "future_next_purchases",
+            "Each customer's next purchase of each category they replenish, in the hidden future",
+            "下次购买日期",
+            (
+                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                C("category", "category", "Category", "品类", values=tuple(CYCLE)),
+                C(
+                    "next_purchase_on",
+                    "date",
+                    "First purchase of the category at the chain after the as-of date (empty: "
+                    "none in the 12 months)",
+                    "下次购买日期",
+                    nullable=True,
+                ),
+            ),
+            key=("customer_id", "category"),
+            truth=True,
+        ),
     ),
 )
 
@@ -406,6 +525,8 @@ def _stores(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
 
 def _products(seed: int, locale: Locale) -> pd.DataFrame:
     rng = stream(seed, "retail.products")
+    costs = stream(seed, "retail.products.costs")
+    margin = SPEC["gross_margin"]
     brands = SPEC["brands"][locale.code]
     rows = []
     for category in SPEC["categories"]:
@@ -424,6 +545,10 @@ def _products(seed: int, locale: Locale) -> pd.DataFrame:
                 )
             size = category["sizes"][k % len(category["sizes"])]
             price = rng.uniform(low, high) * (1 - SPEC["store_brand_discount"] * store_brand)
+            share = (
+                margin["categories"][category["name"]] + margin["store_brand_extra"] * store_brand
+            )
+            share += costs.uniform(-1, 1) * margin["spread"]
             cycle = category.get("cycle_days")
             rows.append(
                 (
@@ -432,11 +557,21 @@ def _products(seed: int, locale: Locale) -> pd.DataFrame:
                     brand,
                     store_brand,
                     round(price, 2),
+                    round(price * (1 - share), 2),
                     cycle if isinstance(cycle, int) else None,
                 )
             )
     frame = pd.DataFrame(
-        rows, columns=["name", "category", "brand", "store_brand", "price", "replenishment_days"]
+        rows,
+        columns=[
+            "name",
+            "category",
+            "brand",
+            "store_brand",
+            "price",
+            "unit_cost",
+            "replenishment_days",
+        ],
     )
     frame.insert(0, "product_id", np.arange(PRODUCT_BASE, PRODUCT_BASE + len(frame)))
     frame["replenishment_days"] = frame["replenishment_days"].astype("Int64")
@@ -503,6 +638,34 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
+# ---------------------------------------------------------------- campaign response
+
+
+def response_chances(strength, days, cycle, share, sensitivity, awake, alive):
+    """Each customer's true chance of buying a promoted category in a campaign's window
+    without the offer (``p_control``) and what the offer adds (``uplift``).
+
+    A buyer on a cycle of ``cycle`` days (NaN: not a buyer) needs the category in ``days`` days
+    with probability 1 - exp(-days / cycle) and buys it here with their ``share`` of it; a
+    customer away buys little, and an offer brings some of them back. The offer moves the
+    price sensitive most; ``strength`` sets its size; ``alive`` is the share of the window
+    before the customer leaves for good. Used by the recorded campaigns and the simulator.
+    """
+    user = np.isfinite(cycle)
+    need = np.where(user, 1 - np.exp(-days / np.where(user, cycle, 1.0)), 0.03)
+    p_control = need * share * alive * np.where(awake, 1.0, 0.1)
+    relevance = np.where(user, 1.0, 0.35)
+    uplift = (
+        strength
+        * (0.4 + 1.2 * sensitivity)
+        * relevance
+        * (1 - p_control)
+        * alive
+        * np.where(awake, 1.0, 0.5)
+    )
+    return p_control, uplift
+
+
 # ---------------------------------------------------------------- one block of customers
 
 
@@ -512,19 +675,28 @@ class RetailBlock(Block):
     def __init__(self, *args):
         super().__init__(*args)
         window, locale, ref = self.window, self.locale, self.ref
-        self.days = window.days
-        self.weights = day_weights(window, locale, SPEC["calendar"])
+        # customers are simulated into the hidden future; day numbers from ``seen`` on are
+        # written only to the truth (the future_* tables)
+        self.days = window.all_days
+        self.seen = len(window.days)
+        self.weights = day_weights(window, locale, SPEC["calendar"], future=True)
         self.cum = np.concatenate([[0.0], np.cumsum(self.weights)])
         start = window.start
         begins = np.maximum(self.people["registered_on"], start)
         self.first = (begins - start).dt.days.to_numpy()
-        stopped = self.people["truth_stopped_on"]
-        last = stopped.fillna(window.as_of + pd.Timedelta(days=1)) - pd.Timedelta(days=1)
+        leaves = self.people["truth_leaves_on"]
+        last = leaves.fillna(window.end + pd.Timedelta(days=1)) - pd.Timedelta(days=1)
         self.last = np.minimum((last - start).dt.days.to_numpy(), len(self.days) - 1)
         self.behaviour = SPEC["behaviour"]
         products, campaigns = ref["products"], ref["campaigns"]
         self.price = np.zeros(products["product_id"].max() - PRODUCT_BASE + 1)
         self.price[products["product_id"].to_numpy() - PRODUCT_BASE] = products["price"]
+        self.cost = np.zeros_like(self.price)
+        self.cost[products["product_id"].to_numpy() - PRODUCT_BASE] = products["unit_cost"]
+        self.product_category = np.zeros(len(self.price), np.int64)
+        self.product_category[products["product_id"].to_numpy() - PRODUCT_BASE] = pd.Categorical(
+            products["category"], categories=list(CATEGORIES)
+        ).codes
         self.coupon = np.zeros(campaigns["campaign_id"].to_numpy().max(initial=0) + 1)
         self.coupon[campaigns["campaign_id"].to_numpy()] = campaigns["coupon_value"]
         self.catalogue = _catalogue(products)
@@ -532,6 +704,8 @@ class RetailBlock(Block):
         own = pain["store_brand"].to_numpy()
         self.pain_products = pain["product_id"].to_numpy()[own], pain["product_id"].to_numpy()[~own]
         self._latent()
+        self._wallet()
+        self._lapses()
 
     # -- latent retail traits
     def _latent(self):
@@ -549,23 +723,72 @@ class RetailBlock(Block):
         self.pain_usage = np.array(list(b["pain_usage"]))[
             rng.choice(3, self.n, p=list(b["pain_usage"].values()))
         ]
-        self.redeemer = rng.beta(2, 3, self.n)
+        self.redeemer = rng.beta(2, 3, self.n)  # cashes loyalty points in
+        self.coupon_use = self.rng("coupon_use").beta(*b["coupon_use"], self.n)
         # where in each category's shelf a customer's usual product sits
         self.favourite = self.rng("favourites").random((self.n, len(CATEGORIES)))
+        self.taste = self.rng("taste").lognormal(0, 0.6, (self.n, len(BASKET)))
         stores = self.ref["stores"]
         home = rng.integers(0, len(stores), self.n)  # a store in the customer's own city if any
         by_city = {c: i for i, c in enumerate(stores["city"])}
         local = np.array([by_city.get(c, -1) for c in p["city"]])
         self.home = np.where(local >= 0, local, home)
 
+    def _wallet(self):
+        """Share of wallet: of all a customer needs, the share they buy at this chain.
+
+        ``share`` is the customer's share of their everyday groceries (their trips);
+        ``category_share`` the share of each category's need (consumables may be bought
+        elsewhere more or less often than groceries).
+        """
+        rng, spec = self.rng("wallet"), self.behaviour["share_of_wallet"]
+        segment = self.people["truth_segment"]
+        a, b = np.array([spec["segments"][s] for s in segment.cat.categories], float).T
+        codes = segment.cat.codes.to_numpy()
+        self.share = np.clip(rng.beta(a[codes], b[codes]), 0.01, 0.99)
+        shift = np.array([spec["category_shift"].get(c, 0.0) for c in CATEGORIES])
+        logit = np.log(self.share / (1 - self.share))[:, None] + shift
+        logit = logit + rng.normal(0, spec["category_spread"], (self.n, len(CATEGORIES)))
+        self.category_share = 1 / (1 + np.exp(-logit))
+        self.category_share[:, BASKET_CODES] = self.share[:, None]
+
+    def _lapses(self):
+        """Spells away: a customer lapses for a while (a competitor's offer, a move nearby, a
+        season away) and comes back, on top of leaving for good; the more likely a customer is
+        to leave, the more often they lapse.
+
+        Sets ``lapse``: each customer's spells (begin and end day, ``most`` of them, some
+        after their last day or past the future's end).
+        """
+        rng, spec = self.rng("lapses"), self.behaviour["lapses"]
+        self.lapse_rate = spec["monthly_hazard"] * rng.gamma(2.0, 0.5, self.n)
+        shape = (self.n, spec["most"])
+        away = rng.exponential(1.0, shape) * 30.44 / self.lapse_rate[:, None]
+        sigma = spec["sigma"]
+        spell = rng.lognormal(np.log(spec["mean_days"]) - sigma**2 / 2, sigma, shape)
+        begin = self.first[:, None] + np.cumsum(away + spell, axis=1) - spell
+        self.lapse = np.floor(begin), np.floor(begin + spell)
+
+    def _awake(self, index, day) -> np.ndarray:
+        """True where customer ``index`` is not in a spell away on ``day``."""
+        begin, end = self.lapse
+        away = np.zeros(len(index), bool)
+        for k in range(begin.shape[1]):
+            away |= (day >= begin[index, k]) & (day < end[index, k])
+        return ~away
+
     # -- when each customer buys
     def _top_up_trips(self):
+        """Everyday trips at this chain: the customer's share of their trips, none away."""
         rng = self.rng("trips")
         rate = self.behaviour["top_up_trips_per_week"] * self.people["truth_activity"].to_numpy()
+        rate = rate * self.share
         active = self.last >= self.first
         expected = np.where(active, rate / 7 * (self.cum[self.last + 1] - self.cum[self.first]), 0)
         who = np.repeat(np.arange(self.n), rng.poisson(expected))
-        return who, sample_days(rng, self.cum, self.first[who], self.last[who])
+        day = sample_days(rng, self.cum, self.first[who], self.last[who])
+        awake = self._awake(who, day)
+        return who[awake], day[awake]
 
     def _cycle_events(self) -> dict[str, np.ndarray]:
         """Planned purchase days of consumables, each customer on their own cycle.
@@ -574,12 +797,17 @@ class RetailBlock(Block):
         """
         rng = self.rng("cycles")
         self.cycle = np.full((self.n, len(CATEGORIES)), np.nan)
+        shape = self.behaviour["cycle_gap_shape"]
         events = []
         for name in CYCLE:
             category, code = CATEGORIES[name], CODE[name]
             buyers = category["buyers"]
+            others = np.zeros(0, np.int64)
             if buyers == "baby":
                 who = np.flatnonzero(self.baby)
+                # and a few other households (grandparents, gifts, older toddlers)
+                share, _ = category.get("other_buyers", (0.0, 0))
+                others = np.flatnonzero(~self.baby & (rng.random(self.n) < share))
             elif buyers == "pet":
                 who = np.flatnonzero(self.pet)
             elif buyers == "pain":
@@ -591,18 +819,26 @@ class RetailBlock(Block):
                 base = np.array([days[u] for u in self.pain_usage[who]], dtype=float)
             else:
                 base = np.full(len(who), float(category["cycle_days"]))
+            if len(others):
+                base = np.concatenate(
+                    [base, np.full(len(others), float(category["other_buyers"][1]))]
+                )
+                who = np.concatenate([who, others])
             cycle = base * rng.lognormal(0, 0.12, len(who))
             self.cycle[who, code] = cycle
             if len(who) == 0:
                 continue
-            steps = int(np.ceil(len(self.days) / cycle.min() * 1.4)) + 2
-            gaps = cycle[:, None] * rng.gamma(12.0, 1 / 12.0, (len(who), steps))
+            # irregular gaps: Erlang-2 around the customer's own cycle
+            steps = int(np.ceil(len(self.days) / cycle.min() * 1.6)) + 4
+            gaps = cycle[:, None] * rng.gamma(shape, 1 / shape, (len(who), steps))
             start = self.first[who] + rng.random(len(who)) * cycle
             when = np.floor(start[:, None] + np.cumsum(gaps, axis=1) - gaps[:, :1])
             rows, cols = np.nonzero(when <= self.last[who][:, None])
-            events.append(
-                _events(who[rows], when[rows, cols].astype(np.int64), np.full(len(rows), code))
-            )
+            index, day = who[rows], when[rows, cols].astype(np.int64)
+            # bought here (the customer's share of the category), and not while away
+            here = rng.random(len(index)) < self.category_share[index, code]
+            keep = here & self._awake(index, day)
+            events.append(_events(index[keep], day[keep], np.full(int(keep.sum()), code)))
         return _concat(events)
 
     # -- campaigns: replace organic purchases in the window by the potential outcomes
@@ -627,16 +863,15 @@ class RetailBlock(Block):
             in_window = (day >= launch) & (day <= end) & promoted
             cycle = np.nan_to_num(self.cycle[:, code], nan=np.inf)
             alive = np.clip((np.minimum(self.last, end) - launch + 1) / c.response_days, 0, 1)
-            user = np.isfinite(cycle)
-            # a buyer on a cycle buys in the window with probability 1 - exp(-window / cycle)
-            p_control = (
-                np.where(user, 1 - np.exp(-c.response_days / np.where(user, cycle, 1.0)), 0.03)
-                * alive
-            )
-            sensitivity = self.people["truth_price_sensitivity"].to_numpy()
-            relevance = np.where(user, 1.0, 0.35)
-            uplift = (
-                spec["uplift"] * (0.4 + 1.2 * sensitivity) * relevance * (1 - p_control) * alive
+            awake = self._awake(np.arange(self.n), np.full(self.n, launch))
+            p_control, uplift = response_chances(
+                spec["uplift"],
+                c.response_days,
+                cycle,
+                self.category_share[:, code],
+                self.people["truth_price_sensitivity"].to_numpy(),
+                awake,
+                alive,
             )
             result = campaign_engine.run(
                 self.seed,
@@ -731,7 +966,7 @@ class RetailBlock(Block):
             trips["planned"], 1 + rng.poisson(np.maximum(mean - 1, 0)), rng.poisson(mean * 0.4)
         )
         item_trip = np.repeat(np.arange(n_trips), count)
-        taste = self.rng("taste").lognormal(0, 0.6, (self.n, len(BASKET)))
+        taste = self.taste
         popularity = np.array([CATEGORIES[c]["popularity"] for c in BASKET])
         cum = np.cumsum(taste * popularity, axis=1)
         cum /= cum[:, -1:]
@@ -777,46 +1012,59 @@ class RetailBlock(Block):
         quantity = rng.choice([1, 2, 3], n_lines, p=list(b["quantity"].values()))
         quantity = np.where(campaign > 0, 1, quantity)
         unit_price = self.price[product - PRODUCT_BASE]
-        redeems = (campaign > 0) & treated & (rng.random(n_lines) < 0.85)
+        # a contacted buyer uses the coupon if they remember it (their habit with coupons)
+        use = self.coupon_use[who[line_trip]]
+        redeems = (campaign > 0) & treated & (rng.random(n_lines) < use)
         discount = np.where(redeems, self.coupon[campaign], 0.0)
         discount = np.minimum(discount, np.round(unit_price * quantity * 0.5, 2))
         amount = np.round(quantity * unit_price - discount, 2)
+        # students see the trips up to the as-of date; the future's go to the truth
+        future = trips["day"] >= self.seen
+        seen = ~future[line_trip]
         items = pa.Table.from_arrays(  # the biggest table goes straight to Arrow
             [
-                pa.array(transaction_id[line_trip]),
-                pa.array(arrays.rank(line_trip)),
-                pa.array(product),
-                pa.array(quantity),
-                pa.array(unit_price),
-                pa.array(discount),
-                pa.array(amount),
+                pa.array(transaction_id[line_trip][seen]),
+                pa.array(arrays.rank(line_trip)[seen]),
+                pa.array(product[seen]),
+                pa.array(quantity[seen]),
+                pa.array(unit_price[seen]),
+                pa.array(discount[seen]),
+                pa.array(amount[seen]),
             ],
             schema=SCHEMA.table("transaction_items").arrow,
         )
         cents = np.bincount(line_trip, weights=np.round(amount * 100), minlength=n_trips)
         total = np.round(cents) / 100
-        has_items = np.bincount(line_trip, minlength=n_trips) > 0
+        shown = (np.bincount(line_trip, minlength=n_trips) > 0) & ~future
         transactions = pd.DataFrame(
             {
-                "transaction_id": transaction_id[has_items],
-                "customer_id": ids[who][has_items],
-                "store_id": self.ref["stores"]["store_id"].to_numpy()[store_index][has_items],
-                "timestamp": stamp[has_items],
-                "channel": pd.Categorical.from_codes(
-                    online[has_items].astype(np.int8), dtype=CHANNEL
-                ),
-                "total": total[has_items],
+                "transaction_id": transaction_id[shown],
+                "customer_id": ids[who][shown],
+                "store_id": self.ref["stores"]["store_id"].to_numpy()[store_index][shown],
+                "timestamp": stamp[shown],
+                "channel": pd.Categorical.from_codes(online[shown].astype(np.int8), dtype=CHANNEL),
+                "total": total[shown],
             }
         )
         lines = {"trip": line_trip, "campaign_id": campaign}
+        bought = {
+            "line": ~seen,
+            "customer": who[line_trip][~seen],
+            "transaction_id": transaction_id[line_trip][~seen],
+            "day": day[line_trip][~seen],
+            "product": product[~seen],
+            "quantity": quantity[~seen],
+            "amount": amount[~seen],
+        }
         return {
             "customers": self._customers(),
             "transactions": transactions,
             "transaction_items": items,
-            "loyalty_points": self._points(transactions, who[has_items]),
+            "loyalty_points": self._points(transactions, who[shown]),
             **self._contacts(contacts, lines, transaction_id, day, redeems, discount),
             "complaints": self._complaints(),
             **self._truth(),
+            **self._future(bought),
         }
 
     def _pick_products(self, rng, codes, who, coupon=None):
@@ -900,7 +1148,8 @@ class RetailBlock(Block):
 
     def _complaints(self) -> pd.DataFrame:
         rng = self.rng("complaints")
-        active_days = np.maximum(self.last - self.first + 1, 0)
+        last = np.minimum(self.last, self.seen - 1)
+        active_days = np.maximum(last - self.first + 1, 0)
         count = rng.poisson(self.behaviour["complaints_per_year"] * active_days / 365.25)
         who = np.repeat(np.arange(self.n), count)
         day = self.first[who] + np.floor(rng.random(len(who)) * active_days[who]).astype(int)
@@ -911,7 +1160,7 @@ class RetailBlock(Block):
             & (rng.random(self.n) < self.behaviour["complaint_before_stop"])
         )
         who = np.concatenate([who, leaving])
-        day = np.concatenate([day, self.last[leaving] - rng.integers(0, 60, len(leaving))])
+        day = np.concatenate([day, last[leaving] - rng.integers(0, 60, len(leaving))])
         order = np.lexsort((day, who))
         who, day = who[order], day[order]
         seq = pd.Series(who).groupby(who).cumcount().to_numpy() + 1
@@ -943,6 +1192,9 @@ class RetailBlock(Block):
                 "price_sensitivity": p["truth_price_sensitivity"].round(4),
                 "stop_hazard": p["truth_stop_hazard"].round(5),
                 "stopped_on": p["truth_stopped_on"],
+                "lapse_hazard": self.lapse_rate.round(5),
+                "share_of_wallet": self.share.round(4),
+                "coupon_use": self.coupon_use.round(4),
                 "pet_owner": self.pet,
                 "baby": self.baby,
                 "pain_brand": pain,
@@ -958,7 +1210,272 @@ class RetailBlock(Block):
             }
         )
         cycles = cycles.sort_values(["customer_id", "category"]).reset_index(drop=True)
-        return {"customer_truth": customer_truth, "purchase_cycles": cycles}
+        return {
+            "customer_truth": customer_truth,
+            "purchase_cycles": cycles,
+            "lapses": self._lapse_table(),
+            "wallet": self._wallet_table(),
+        }
+
+    def _lapse_table(self) -> pd.DataFrame:
+        """The spells away that begin while the customer buys, up to the future's end."""
+        begin, end = self.lapse
+        who, k = np.nonzero(begin <= self.last[:, None])
+        begin, end = begin[who, k].astype(np.int64), end[who, k].astype(np.int64)
+        back = end <= self.last[who]
+        start = np.datetime64(self.window.start.date(), "D")
+        return pd.DataFrame(
+            {
+                "customer_id": self.ids[who],
+                "lapsed_on": start + begin.astype("timedelta64[D]"),
+                "returned_on": np.where(
+                    back, start + end.astype("timedelta64[D]"), np.datetime64("NaT")
+                ),
+            }
+        )
+
+    def _wallet_table(self) -> pd.DataFrame:
+        """Each customer's expected yearly need per category (at every shop, while buying)
+        and the share of it bought here: consumables from their cycle, everyday groceries
+        from their trips, baskets and tastes."""
+        b, products = self.behaviour, self.ref["products"]
+        mean_price = products.groupby("category", observed=True)["price"].mean()
+        price = np.array([mean_price[c] for c in CATEGORIES])
+        units = sum(int(k) * v for k, v in b["quantity"].items())
+        need = 365.25 / self.cycle * price * units  # consumables (NaN for non-buyers)
+        trips = b["top_up_trips_per_week"] * 52.18 * self.people["truth_activity"].to_numpy()
+        items = trips * b["discretionary_items_per_trip"] * self.people["truth_spend"].to_numpy()
+        taste = self.taste * np.array([CATEGORIES[c]["popularity"] for c in BASKET])
+        taste /= taste.sum(axis=1, keepdims=True)
+        need[:, BASKET_CODES] = items[:, None] * taste * price[BASKET_CODES] * units
+        who, code = np.nonzero(np.isfinite(need))
+        return pd.DataFrame(
+            {
+                "customer_id": self.ids[who],
+                "category": np.array(list(CATEGORIES))[code],
+                "need_per_year": need[who, code].round(2),
+                "share": self.category_share[who, code].round(4),
+            }
+        )
+
+    def _future(self, bought: dict) -> dict[str, pd.DataFrame]:
+        """The hidden future: its receipt lines, each customer's outcome, and the next
+        purchase of each category they replenish."""
+        cost = self.cost[bought["product"] - PRODUCT_BASE]
+        margin = np.round(bought["amount"] - bought["quantity"] * cost, 2)
+        purchases = pd.DataFrame(
+            {
+                "customer_id": self.ids[bought["customer"]],
+                "transaction_id": bought["transaction_id"],
+                "purchased_on": bought["day"],
+                "product_id": bought["product"],
+                "quantity": bought["quantity"],
+                "amount": bought["amount"],
+                "margin": margin,
+            }
+        )
+        customer = bought["customer"]
+        first_line = arrays.starts(bought["transaction_id"])  # lines are sorted by receipt
+        spend = np.bincount(customer, weights=np.round(bought["amount"] * 100), minlength=self.n)
+        gross = np.bincount(customer, weights=np.round(margin * 100), minlength=self.n)
+        leaves = self.people["truth_leaves_on"]
+        as_of = self.seen - 1
+        customers = pd.DataFrame(
+            {
+                "customer_id": self.ids,
+                "leaves_on": leaves.where(leaves > self.window.as_of),
+                "trips": np.bincount(customer[first_line], minlength=self.n),
+                "spend": np.round(spend) / 100,
+                "margin": np.round(gross) / 100,
+                "away_on_as_of": ~self._awake(np.arange(self.n), np.full(self.n, as_of))
+                & (self.last >= as_of),
+            }
+        )
+        # the first future purchase of each replenished category
+        category = self.product_category[bought["product"] - PRODUCT_BASE]
+        who, code = np.nonzero(np.isfinite(self.cycle))
+        first = np.full((self.n, len(CATEGORIES)), np.datetime64("NaT"), "datetime64[D]")
+        order = np.argsort(bought["day"], kind="stable")[::-1]  # latest first: earliest wins
+        first[customer[order], category[order]] = bought["day"][order]
+        nxt = pd.DataFrame(
+            {
+                "customer_id": self.ids[who],
+                "category": np.array(list(CATEGORIES))[code],
+                "next_purchase_on": first[who, code],
+            }
+        )
+        nxt = nxt.sort_values(["customer_id", "category"]).reset_index(drop=True)
+        return {
+            "future_customers": customers,
+            "future_purchases": purchases,
+            "future_next_purchases": nxt,
+        }
 
 
 BLOCK = RetailBlock  # makes every customer-dependent table of one block
+
+
+# ---------------------------------------------------------------- the campaign simulator
+
+
+def simulate(ds, campaign: dict, customer_ids, holdout: float):
+    """A coupon for one category, sent by one channel to ``customer_ids``, in the hidden
+    future (see :func:`generator.simulate`).
+
+    ``campaign``: ``category`` (a consumable: coffee, detergent, ...), ``channel`` (mail,
+    email, sms or phone; every listed customer must have agreed to it), ``coupon_value``,
+    ``launched_on`` (a day in the hidden future; default the day after the as-of date) and
+    ``response_days`` (default 28). A bigger coupon, against the category's price, moves more
+    customers.
+    """
+    from generator import simulator
+
+    campaign = _campaign(ds, campaign)
+    customers = ds["customers"].set_index("customer_id")
+    ids = simulator.check_ids(customer_ids, customers.index)
+    refused = ids[~customers.loc[ids, f"consent_{campaign['channel']}"].to_numpy()]
+    if len(refused):
+        raise simulator.CampaignError(
+            f"{len(refused)} of the customers did not agree to be contacted by "
+            f"{campaign['channel']} (e.g. {simulator._some(refused)}): leave them out"
+        )
+    first = campaign["launched_on"]
+    last = first + pd.Timedelta(days=campaign["response_days"] - 1)
+    category = campaign["category"]
+    # what each customer really did in the window, uncontacted: the hidden future
+    products = ds["products"]
+    in_category = products.loc[products["category"] == category, "product_id"]
+    future = ds.truth("future_purchases")
+    window = future[
+        future["product_id"].isin(in_category)
+        & (future["purchased_on"] >= first)
+        & (future["purchased_on"] <= last)
+    ]
+    spend = window.groupby("customer_id")["amount"].sum().reindex(ids, fill_value=0.0)
+    margin = window.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0)
+    bought = spend.to_numpy() > 0
+    # their true chances, from the truth the build was made from
+    truth = ds.truth("customer_truth").set_index("customer_id").loc[ids]
+    cycles = ds.truth("purchase_cycles")
+    cycle = cycles[cycles["category"] == category].set_index("customer_id")["cycle_days"]
+    wallet = ds.truth("wallet")
+    share = wallet[wallet["category"] == category].set_index("customer_id")["share"]
+    shares = share.reindex(ids).fillna(truth["share_of_wallet"]).to_numpy()
+    lapses = ds.truth("lapses")
+    lapses = lapses[lapses["customer_id"].isin(ids)]
+    away = lapses[
+        (lapses["lapsed_on"] <= first)
+        & (lapses["returned_on"].isna() | (lapses["returned_on"] > first))
+    ]["customer_id"]
+    leaves = ds.truth("future_customers").set_index("customer_id").loc[ids, "leaves_on"]
+    gone = truth["stopped_on"].notna().to_numpy()
+    days_left = (leaves - first).dt.days.to_numpy(dtype=float, na_value=np.inf)
+    alive = np.where(gone, 0.0, np.clip(days_left / campaign["response_days"], 0, 1))
+    price = products.loc[products["category"] == category, "price"].mean()
+    cost = products.loc[products["category"] == category, "unit_cost"].mean()
+    strength = SPEC["simulator"]["uplift"] * np.sqrt(
+        campaign["coupon_value"] / (SPEC["simulator"]["typical_coupon_share"] * price)
+    )
+    p_control, uplift = response_chances(
+        strength,
+        campaign["response_days"],
+        cycle.reindex(ids).to_numpy(),
+        shares,
+        truth["price_sensitivity"].to_numpy(),
+        ~np.isin(ids, away),
+        alive,
+    )
+    p_control = np.clip(p_control, 0, 1)
+    p_treated = np.clip(p_control + uplift, 0, 1)
+    # the draws: the group, the offer's own responses, the coupon's use
+    seed = ds.manifest["parameters"]["seed"]
+    u = simulator.draws(seed, campaign, ids, ("group", "response", "coupon"))
+    treated = u["group"] >= holdout
+    # a contacted customer who would not have bought responds with the offer's chance
+    extra = u["response"] < (p_treated - p_control) / np.maximum(1 - p_control, 1e-9)
+    responded = np.where(treated, bought | extra, bought)
+    new = treated & responded & ~bought  # bought because of the offer: one unit
+    spend = np.where(new, round(price, 2), spend.to_numpy())
+    margin = np.where(new, round(price - cost, 2), margin.to_numpy())
+    coupon_use = truth["coupon_use"].to_numpy()
+    redeemed = treated & responded & (u["coupon"] < coupon_use)
+    coupon = min(campaign["coupon_value"], round(0.5 * price, 2))
+    discount = np.where(redeemed, coupon, 0.0)
+    contact = simulator.contact_cost(ds.currency, campaign["channel"])
+    contact_cost = np.where(treated, contact, 0.0)
+    profit = margin - discount - contact_cost
+    customers_out = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "group": pd.Categorical(
+                np.where(treated, "treatment", "control"), categories=["treatment", "control"]
+            ),
+            "responded": responded,
+            "spend": np.round(spend, 2),
+            "discount": discount,
+            "margin": np.round(margin - discount, 2),
+            "contact_cost": contact_cost,
+            "profit": np.round(profit, 2),
+        }
+    )
+    # contacting a customer earns their uplift's margin, and costs the contact and the
+    # coupons of every contacted buyer, those who would have bought anyway included
+    expected = uplift * (price - cost) - p_treated * coupon_use * coupon - contact
+    truth_out = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "p_control": p_control.round(4),
+            "p_treated": p_treated.round(4),
+            "uplift": (p_treated - p_control).round(4),
+            "incremental_profit": expected.round(4),
+        }
+    )
+    return simulator.Outcome(
+        campaign, customers_out, truth_out, float(expected[treated].sum().round(2))
+    )
+
+
+def _campaign(ds, campaign: dict) -> dict:
+    """The campaign's settings checked and completed, or one clear error."""
+    from generator.simulator import CampaignError
+
+    known = {"category", "channel", "coupon_value", "launched_on", "response_days"}
+    unknown = sorted(set(campaign) - known)
+    if unknown:
+        raise CampaignError(f"unknown campaign setting {unknown[0]!r} (known: {sorted(known)})")
+    for needed in ("category", "channel", "coupon_value"):
+        if needed not in campaign:
+            raise CampaignError(f"the campaign needs a {needed}")
+    if campaign["category"] not in CYCLE:
+        raise CampaignError(
+            f"unknown category {campaign['category']!r} for a coupon (known: {', '.join(CYCLE)})"
+        )
+    if campaign["channel"] not in population.CHANNELS:
+        raise CampaignError(
+            f"unknown channel {campaign['channel']!r} (known: {', '.join(population.CHANNELS)})"
+        )
+    value = campaign["coupon_value"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise CampaignError(f"coupon_value must be a positive amount, not {value!r}")
+    days = campaign.get("response_days", 28)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise CampaignError(f"response_days must be a whole number of days, not {days!r}")
+    try:
+        first = pd.Timestamp(campaign.get("launched_on", ds.as_of + pd.Timedelta(days=1)))
+    except ValueError:
+        raise CampaignError(
+            f"launched_on must be a date, not {campaign['launched_on']!r}"
+        ) from None
+    end = ds.as_of + pd.DateOffset(months=population.FUTURE_MONTHS)
+    if first <= ds.as_of or first + pd.Timedelta(days=days - 1) > end:
+        raise CampaignError(
+            f"the campaign must run in the hidden future: launched after {ds.as_of:%Y-%m-%d} "
+            f"and over by {end:%Y-%m-%d}"
+        )
+    return {
+        "category": campaign["category"],
+        "channel": campaign["channel"],
+        "coupon_value": float(value),
+        "launched_on": first.normalize(),
+        "response_days": days,
+    }
