@@ -35,7 +35,7 @@ PAIN = CODE["pain_reliever"]
 CHANNEL = pd.CategoricalDtype(pd.Index(["store", "online"], dtype="str"))
 POINTS_KIND = pd.CategoricalDtype(pd.Index(["earned", "redeemed"], dtype="str"))
 PEOPLE = "customers"  # the table of the people each block is made of
-EVENTS = ("transaction_items",)  # the event tables (the benchmark counts their rows/s)
+EVENTS = ("transaction_items", "future_purchases")  # event tables, seen and hidden future (rows/s)
 PRODUCT_BASE = 1001  # the first product id; ids are consecutive
 # a receipt number is the customer number followed by five digits: the customer's n-th trip
 RECEIPT_NUMBERS = 100_000
