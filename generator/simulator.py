@@ -20,6 +20,7 @@ depend on who else is on the list.
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,11 +131,11 @@ def simulate(build, campaign: dict, customer_ids, *, holdout: float = 0.2) -> Ou
     """Run ``campaign`` on ``customer_ids`` in the hidden future of ``build`` (a loaded
     database, or its folder), holding out a random ``holdout`` share as the control group.
 
-    What a campaign is depends on the company: see the industry's ``simulate`` (retail: a
-    coupon for a category, sent by a channel). A bad campaign or list raises
-    :class:`CampaignError` with one clear message.
+    What a campaign is depends on the company: see ``simulate`` in the industry's
+    ``<industry>_campaign`` module (retail: a coupon for a category, sent by a channel). A bad
+    campaign or list raises :class:`CampaignError` with one clear message.
     """
-    from generator.builder import industry
+    from generator import INDUSTRIES
     from generator.dataset import Dataset
 
     if isinstance(build, Dataset):
@@ -146,9 +147,10 @@ def simulate(build, campaign: dict, customer_ids, *, holdout: float = 0.2) -> Ou
             raise CampaignError(f"no built database in {folder}")
         name = json.loads(manifest.read_text(encoding="utf-8"))["industry"]
         ds = Dataset.open(name, folder.parent)
-    module = industry(ds.industry)
-    if not hasattr(module, "simulate"):
-        raise CampaignError(f"the {ds.industry} database has no campaign simulator yet")
+    try:  # an industry's campaigns live in <industry>_campaign beside its module
+        module = importlib.import_module(f"{INDUSTRIES[ds.industry]}_campaign")
+    except ModuleNotFoundError:
+        raise CampaignError(f"the {ds.industry} database has no campaign simulator yet") from None
     if not ds.manifest["parameters"].get("future", True):
         raise CampaignError("this build has no hidden future (it was built --no-future)")
     if isinstance(holdout, bool) or not isinstance(holdout, int | float) or not 0 < holdout < 1:

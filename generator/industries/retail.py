@@ -20,6 +20,7 @@ from generator import arrays, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
 from generator.calendar import day_weights, sample_days
+from generator.industries.retail_campaign import response_chances
 from generator.locales import Locale
 from generator.population import Window
 from generator.schema import Column, Schema, Table
@@ -44,6 +45,7 @@ COMPANY = SPEC["chain"]["name"]  # the company's name, per locale
 REGION = SPEC["chain"]["region"]  # where the customers live, per locale
 BLOCK_SIZE = 2_000  # customers per block: about 180 receipt lines each
 C = Column
+_CUSTOMER = C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id")
 _person = population.person_columns(
     SPEC["population"],
     C("customer_id", "int", "Loyalty-card customer number", "会员编号"),
@@ -122,7 +124,7 @@ SCHEMA = Schema(
             "交易(小票)",
             (
                 C("transaction_id", "int", "Receipt number", "小票编号"),
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C("store_id", "int", "Store", "门店编号", references="stores.store_id"),
                 C("timestamp", "timestamp", "Date and time of the purchase", "交易时间"),
                 C("channel", "category", "In store or online", "渠道", values=("store", "online")),
@@ -178,7 +180,7 @@ SCHEMA = Schema(
                     references="transactions.transaction_id",
                 ),
                 C("kind", "category", "Earned or redeemed", "类型", values=("earned", "redeemed")),
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C("date", "date", "Date", "日期"),
                 C("points", "int", "Points (negative when redeemed)", "积分"),
             ),
@@ -224,7 +226,7 @@ SCHEMA = Schema(
             "活动名单(含对照组)",
             (
                 C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C(
                     "test_group",
                     "category",
@@ -261,7 +263,7 @@ SCHEMA = Schema(
             "优惠券核销",
             (
                 C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C(
                     "transaction_id",
                     "int",
@@ -280,7 +282,7 @@ SCHEMA = Schema(
             "投诉",
             (
                 C("complaint_id", "int", "Complaint number", "投诉编号"),
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C("store_id", "int", "Store concerned", "门店编号", references="stores.store_id"),
                 C("received_on", "date", "Date received", "受理日期"),
                 C(
@@ -306,7 +308,7 @@ SCHEMA = Schema(
             "Latent traits behind each customer's behaviour",
             "客户真实特征",
             (
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C(
                     "segment",
                     "category",
@@ -375,7 +377,7 @@ SCHEMA = Schema(
             "Each customer's own replenishment cycle per category",
             "个人补货周期",
             (
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C("category", "category", "Category", "品类", values=tuple(CYCLE)),
                 C(
                     "cycle_days",
@@ -393,7 +395,7 @@ SCHEMA = Schema(
             "Spells away: each time a customer stopped buying for a while, and came back",
             "暂时流失",
             (
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C("lapsed_on", "date", "First day away", "流失开始"),
                 C(
                     "returned_on",
@@ -412,7 +414,7 @@ SCHEMA = Schema(
             "Each customer's true need per category and the share of it bought at the chain",
             "钱包份额(真实)",
             (
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C("category", "category", "Category", "品类", values=tuple(CATEGORIES)),
                 C(
                     "need_per_year",
@@ -428,7 +430,7 @@ SCHEMA = Schema(
         ),
         campaign_engine.truth_table(),
         *population.future_tables(
-            C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+            _CUSTOMER,
             (
                 C("trips", "int", "Receipts in the hidden future", "未来购物次数"),
                 C("spend", "money", "Spend in the hidden future", "未来消费额", unit="currency"),
@@ -452,7 +454,7 @@ SCHEMA = Schema(
             "Receipt lines of the hidden future (the 12 months after the as-of date)",
             "未来购买明细",
             (
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C("transaction_id", "int", "Receipt", "小票编号"),
                 C("purchased_on", "date", "Date", "购买日期"),
                 C("product_id", "int", "Product", "商品编号", references="products.product_id"),
@@ -468,7 +470,7 @@ SCHEMA = Schema(
             "Each customer's next purchase of each category they replenish, in the hidden future",
             "下次购买日期",
             (
-                C("customer_id", "int", "Customer", "会员编号", references="customers.customer_id"),
+                _CUSTOMER,
                 C("category", "category", "Category", "品类", values=tuple(CYCLE)),
                 C(
                     "next_purchase_on",
@@ -636,34 +638,6 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     if not parts:
         return _events([], [], [])
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-
-
-# ---------------------------------------------------------------- campaign response
-
-
-def response_chances(strength, days, cycle, share, sensitivity, awake, alive):
-    """Each customer's true chance of buying a promoted category in a campaign's window
-    without the offer (``p_control``) and what the offer adds (``uplift``).
-
-    A buyer on a cycle of ``cycle`` days (NaN: not a buyer) needs the category in ``days`` days
-    with probability 1 - exp(-days / cycle) and buys it here with their ``share`` of it; a
-    customer away buys little, and an offer brings some of them back. The offer moves the
-    price sensitive most; ``strength`` sets its size; ``alive`` is the share of the window
-    before the customer leaves for good. Used by the recorded campaigns and the simulator.
-    """
-    user = np.isfinite(cycle)
-    need = np.where(user, 1 - np.exp(-days / np.where(user, cycle, 1.0)), 0.03)
-    p_control = need * share * alive * np.where(awake, 1.0, 0.1)
-    relevance = np.where(user, 1.0, 0.35)
-    uplift = (
-        strength
-        * (0.4 + 1.2 * sensitivity)
-        * relevance
-        * (1 - p_control)
-        * alive
-        * np.where(awake, 1.0, 0.5)
-    )
-    return p_control, uplift
 
 
 # ---------------------------------------------------------------- one block of customers
@@ -1313,169 +1287,3 @@ class RetailBlock(Block):
 
 
 BLOCK = RetailBlock  # makes every customer-dependent table of one block
-
-
-# ---------------------------------------------------------------- the campaign simulator
-
-
-def simulate(ds, campaign: dict, customer_ids, holdout: float):
-    """A coupon for one category, sent by one channel to ``customer_ids``, in the hidden
-    future (see :func:`generator.simulate`).
-
-    ``campaign``: ``category`` (a consumable: coffee, detergent, ...), ``channel`` (mail,
-    email, sms or phone; every listed customer must have agreed to it), ``coupon_value``,
-    ``launched_on`` (a day in the hidden future; default the day after the as-of date) and
-    ``response_days`` (default 28). A bigger coupon, against the category's price, moves more
-    customers.
-    """
-    from generator import simulator
-
-    campaign = _campaign(ds, campaign)
-    customers = ds["customers"].set_index("customer_id")
-    ids = simulator.check_ids(customer_ids, customers.index)
-    refused = ids[~customers.loc[ids, f"consent_{campaign['channel']}"].to_numpy()]
-    if len(refused):
-        raise simulator.CampaignError(
-            f"{len(refused)} of the customers did not agree to be contacted by "
-            f"{campaign['channel']} (e.g. {simulator._some(refused)}): leave them out"
-        )
-    first = campaign["launched_on"]
-    last = first + pd.Timedelta(days=campaign["response_days"] - 1)
-    category = campaign["category"]
-    # what each customer really did in the window, uncontacted: the hidden future
-    products = ds["products"]
-    in_category = products.loc[products["category"] == category, "product_id"]
-    future = ds.truth("future_purchases")
-    window = future[
-        future["product_id"].isin(in_category)
-        & (future["purchased_on"] >= first)
-        & (future["purchased_on"] <= last)
-    ]
-    spend = window.groupby("customer_id")["amount"].sum().reindex(ids, fill_value=0.0)
-    margin = window.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0)
-    bought = spend.to_numpy() > 0
-    # their true chances, from the truth the build was made from
-    truth = ds.truth("customer_truth").set_index("customer_id").loc[ids]
-    cycles = ds.truth("purchase_cycles")
-    cycle = cycles[cycles["category"] == category].set_index("customer_id")["cycle_days"]
-    wallet = ds.truth("wallet")
-    share = wallet[wallet["category"] == category].set_index("customer_id")["share"]
-    shares = share.reindex(ids).fillna(truth["share_of_wallet"]).to_numpy()
-    lapses = ds.truth("lapses")
-    lapses = lapses[lapses["customer_id"].isin(ids)]
-    away = lapses[
-        (lapses["lapsed_on"] <= first)
-        & (lapses["returned_on"].isna() | (lapses["returned_on"] > first))
-    ]["customer_id"]
-    leaves = ds.truth("future_customers").set_index("customer_id").loc[ids, "leaves_on"]
-    gone = truth["stopped_on"].notna().to_numpy()
-    days_left = (leaves - first).dt.days.to_numpy(dtype=float, na_value=np.inf)
-    alive = np.where(gone, 0.0, np.clip(days_left / campaign["response_days"], 0, 1))
-    price = products.loc[products["category"] == category, "price"].mean()
-    cost = products.loc[products["category"] == category, "unit_cost"].mean()
-    strength = SPEC["simulator"]["uplift"] * np.sqrt(
-        campaign["coupon_value"] / (SPEC["simulator"]["typical_coupon_share"] * price)
-    )
-    p_control, uplift = response_chances(
-        strength,
-        campaign["response_days"],
-        cycle.reindex(ids).to_numpy(),
-        shares,
-        truth["price_sensitivity"].to_numpy(),
-        ~np.isin(ids, away),
-        alive,
-    )
-    p_control = np.clip(p_control, 0, 1)
-    p_treated = np.clip(p_control + uplift, 0, 1)
-    # the draws: the group, the offer's own responses, the coupon's use
-    seed = ds.manifest["parameters"]["seed"]
-    u = simulator.draws(seed, campaign, ids, ("group", "response", "coupon"))
-    treated = u["group"] >= holdout
-    # a contacted customer who would not have bought responds with the offer's chance
-    extra = u["response"] < (p_treated - p_control) / np.maximum(1 - p_control, 1e-9)
-    responded = np.where(treated, bought | extra, bought)
-    new = treated & responded & ~bought  # bought because of the offer: one unit
-    spend = np.where(new, round(price, 2), spend.to_numpy())
-    margin = np.where(new, round(price - cost, 2), margin.to_numpy())
-    coupon_use = truth["coupon_use"].to_numpy()
-    redeemed = treated & responded & (u["coupon"] < coupon_use)
-    coupon = min(campaign["coupon_value"], round(0.5 * price, 2))
-    discount = np.where(redeemed, coupon, 0.0)
-    contact = simulator.contact_cost(ds.currency, campaign["channel"])
-    contact_cost = np.where(treated, contact, 0.0)
-    profit = margin - discount - contact_cost
-    customers_out = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "group": pd.Categorical(
-                np.where(treated, "treatment", "control"), categories=["treatment", "control"]
-            ),
-            "responded": responded,
-            "spend": np.round(spend, 2),
-            "discount": discount,
-            "margin": np.round(margin - discount, 2),
-            "contact_cost": contact_cost,
-            "profit": np.round(profit, 2),
-        }
-    )
-    # contacting a customer earns their uplift's margin, and costs the contact and the
-    # coupons of every contacted buyer, those who would have bought anyway included
-    expected = uplift * (price - cost) - p_treated * coupon_use * coupon - contact
-    truth_out = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "p_control": p_control.round(4),
-            "p_treated": p_treated.round(4),
-            "uplift": (p_treated - p_control).round(4),
-            "incremental_profit": expected.round(4),
-        }
-    )
-    return simulator.Outcome(
-        campaign, customers_out, truth_out, float(expected[treated].sum().round(2))
-    )
-
-
-def _campaign(ds, campaign: dict) -> dict:
-    """The campaign's settings checked and completed, or one clear error."""
-    from generator.simulator import CampaignError
-
-    known = {"category", "channel", "coupon_value", "launched_on", "response_days"}
-    unknown = sorted(set(campaign) - known)
-    if unknown:
-        raise CampaignError(f"unknown campaign setting {unknown[0]!r} (known: {sorted(known)})")
-    for needed in ("category", "channel", "coupon_value"):
-        if needed not in campaign:
-            raise CampaignError(f"the campaign needs a {needed}")
-    if campaign["category"] not in CYCLE:
-        raise CampaignError(
-            f"unknown category {campaign['category']!r} for a coupon (known: {', '.join(CYCLE)})"
-        )
-    if campaign["channel"] not in population.CHANNELS:
-        raise CampaignError(
-            f"unknown channel {campaign['channel']!r} (known: {', '.join(population.CHANNELS)})"
-        )
-    value = campaign["coupon_value"]
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise CampaignError(f"coupon_value must be a positive amount, not {value!r}")
-    days = campaign.get("response_days", 28)
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise CampaignError(f"response_days must be a whole number of days, not {days!r}")
-    try:
-        first = pd.Timestamp(campaign.get("launched_on", ds.as_of + pd.Timedelta(days=1)))
-    except ValueError:
-        raise CampaignError(
-            f"launched_on must be a date, not {campaign['launched_on']!r}"
-        ) from None
-    end = ds.as_of + pd.DateOffset(months=population.FUTURE_MONTHS)
-    if first <= ds.as_of or first + pd.Timedelta(days=days - 1) > end:
-        raise CampaignError(
-            f"the campaign must run in the hidden future: launched after {ds.as_of:%Y-%m-%d} "
-            f"and over by {end:%Y-%m-%d}"
-        )
-    return {
-        "category": campaign["category"],
-        "channel": campaign["channel"],
-        "coupon_value": float(value),
-        "launched_on": first.normalize(),
-        "response_days": days,
-    }

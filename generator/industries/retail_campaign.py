@@ -1,0 +1,206 @@
+"""The supermarket's campaigns: each customer's true chance of responding to a coupon, and the
+campaign simulator (:func:`generator.simulate`) for the chain.
+
+The recorded campaigns (in :mod:`generator.industries.retail`) and the simulator draw from the
+same :func:`response_chances`, so a simulated campaign behaves like the chain's own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from generator import population
+
+
+def response_chances(strength, days, cycle, share, sensitivity, awake, alive):
+    """Each customer's true chance of buying a promoted category in a campaign's window
+    without the offer (``p_control``) and what the offer adds (``uplift``).
+
+    A buyer on a cycle of ``cycle`` days (NaN: not a buyer) needs the category in ``days`` days
+    with probability 1 - exp(-days / cycle) and buys it here with their ``share`` of it; a
+    customer away buys little, and an offer brings some of them back. The offer moves the
+    price sensitive most; ``strength`` sets its size; ``alive`` is the share of the window
+    before the customer leaves for good. Used by the recorded campaigns and the simulator.
+    """
+    user = np.isfinite(cycle)
+    need = np.where(user, 1 - np.exp(-days / np.where(user, cycle, 1.0)), 0.03)
+    p_control = need * share * alive * np.where(awake, 1.0, 0.1)
+    relevance = np.where(user, 1.0, 0.35)
+    uplift = (
+        strength
+        * (0.4 + 1.2 * sensitivity)
+        * relevance
+        * (1 - p_control)
+        * alive
+        * np.where(awake, 1.0, 0.5)
+    )
+    return p_control, uplift
+
+
+# ---------------------------------------------------------------- the campaign simulator
+
+
+def simulate(ds, campaign: dict, customer_ids, holdout: float):
+    """A coupon for one category, sent by one channel to ``customer_ids``, in the hidden
+    future (see :func:`generator.simulate`).
+
+    ``campaign``: ``category`` (a consumable: coffee, detergent, ...), ``channel`` (mail,
+    email, sms or phone; every listed customer must have agreed to it), ``coupon_value``,
+    ``launched_on`` (a day in the hidden future; default the day after the as-of date) and
+    ``response_days`` (default 28). A bigger coupon, against the category's price, moves more
+    customers.
+    """
+    from generator import simulator
+    from generator.industries.retail import SPEC
+
+    campaign = _campaign(ds, campaign)
+    customers = ds["customers"].set_index("customer_id")
+    ids = simulator.check_ids(customer_ids, customers.index)
+    refused = ids[~customers.loc[ids, f"consent_{campaign['channel']}"].to_numpy()]
+    if len(refused):
+        raise simulator.CampaignError(
+            f"{len(refused)} of the customers did not agree to be contacted by "
+            f"{campaign['channel']} (e.g. {simulator._some(refused)}): leave them out"
+        )
+    first = campaign["launched_on"]
+    last = first + pd.Timedelta(days=campaign["response_days"] - 1)
+    category = campaign["category"]
+    # what each customer really did in the window, uncontacted: the hidden future
+    products = ds["products"]
+    in_category = products.loc[products["category"] == category, "product_id"]
+    future = ds.truth("future_purchases")
+    window = future[
+        future["product_id"].isin(in_category)
+        & (future["purchased_on"] >= first)
+        & (future["purchased_on"] <= last)
+    ]
+    spend = window.groupby("customer_id")["amount"].sum().reindex(ids, fill_value=0.0)
+    margin = window.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0)
+    bought = spend.to_numpy() > 0
+    # their true chances, from the truth the build was made from
+    truth = ds.truth("customer_truth").set_index("customer_id").loc[ids]
+    cycles = ds.truth("purchase_cycles")
+    cycle = cycles[cycles["category"] == category].set_index("customer_id")["cycle_days"]
+    wallet = ds.truth("wallet")
+    share = wallet[wallet["category"] == category].set_index("customer_id")["share"]
+    shares = share.reindex(ids).fillna(truth["share_of_wallet"]).to_numpy()
+    lapses = ds.truth("lapses")
+    lapses = lapses[lapses["customer_id"].isin(ids)]
+    away = lapses[
+        (lapses["lapsed_on"] <= first)
+        & (lapses["returned_on"].isna() | (lapses["returned_on"] > first))
+    ]["customer_id"]
+    leaves = ds.truth("future_customers").set_index("customer_id").loc[ids, "leaves_on"]
+    gone = truth["stopped_on"].notna().to_numpy()
+    days_left = (leaves - first).dt.days.to_numpy(dtype=float, na_value=np.inf)
+    alive = np.where(gone, 0.0, np.clip(days_left / campaign["response_days"], 0, 1))
+    price = products.loc[products["category"] == category, "price"].mean()
+    cost = products.loc[products["category"] == category, "unit_cost"].mean()
+    strength = SPEC["simulator"]["uplift"] * np.sqrt(
+        campaign["coupon_value"] / (SPEC["simulator"]["typical_coupon_share"] * price)
+    )
+    p_control, uplift = response_chances(
+        strength,
+        campaign["response_days"],
+        cycle.reindex(ids).to_numpy(),
+        shares,
+        truth["price_sensitivity"].to_numpy(),
+        ~np.isin(ids, away),
+        alive,
+    )
+    p_control = np.clip(p_control, 0, 1)
+    p_treated = np.clip(p_control + uplift, 0, 1)
+    # the draws: the group, the offer's own responses, the coupon's use
+    seed = ds.manifest["parameters"]["seed"]
+    u = simulator.draws(seed, campaign, ids, ("group", "response", "coupon"))
+    treated = u["group"] >= holdout
+    # a contacted customer who would not have bought responds with the offer's chance
+    extra = u["response"] < (p_treated - p_control) / np.maximum(1 - p_control, 1e-9)
+    responded = np.where(treated, bought | extra, bought)
+    new = treated & responded & ~bought  # bought because of the offer: one unit
+    spend = np.where(new, round(price, 2), spend.to_numpy())
+    margin = np.where(new, round(price - cost, 2), margin.to_numpy())
+    coupon_use = truth["coupon_use"].to_numpy()
+    redeemed = treated & responded & (u["coupon"] < coupon_use)
+    coupon = min(campaign["coupon_value"], round(0.5 * price, 2))
+    discount = np.where(redeemed, coupon, 0.0)
+    contact = simulator.contact_cost(ds.currency, campaign["channel"])
+    contact_cost = np.where(treated, contact, 0.0)
+    profit = margin - discount - contact_cost
+    customers_out = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "group": pd.Categorical(
+                np.where(treated, "treatment", "control"), categories=["treatment", "control"]
+            ),
+            "responded": responded,
+            "spend": np.round(spend, 2),
+            "discount": discount,
+            "margin": np.round(margin - discount, 2),
+            "contact_cost": contact_cost,
+            "profit": np.round(profit, 2),
+        }
+    )
+    # contacting a customer earns their uplift's margin, and costs the contact and the
+    # coupons of every contacted buyer, those who would have bought anyway included
+    expected = uplift * (price - cost) - p_treated * coupon_use * coupon - contact
+    truth_out = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "p_control": p_control.round(4),
+            "p_treated": p_treated.round(4),
+            "uplift": (p_treated - p_control).round(4),
+            "incremental_profit": expected.round(4),
+        }
+    )
+    return simulator.Outcome(
+        campaign, customers_out, truth_out, float(expected[treated].sum().round(2))
+    )
+
+
+def _campaign(ds, campaign: dict) -> dict:
+    """The campaign's settings checked and completed, or one clear error."""
+    from generator.industries.retail import CYCLE
+    from generator.simulator import CampaignError
+
+    known = {"category", "channel", "coupon_value", "launched_on", "response_days"}
+    unknown = sorted(set(campaign) - known)
+    if unknown:
+        raise CampaignError(f"unknown campaign setting {unknown[0]!r} (known: {sorted(known)})")
+    for needed in ("category", "channel", "coupon_value"):
+        if needed not in campaign:
+            raise CampaignError(f"the campaign needs a {needed}")
+    if campaign["category"] not in CYCLE:
+        raise CampaignError(
+            f"unknown category {campaign['category']!r} for a coupon (known: {', '.join(CYCLE)})"
+        )
+    if campaign["channel"] not in population.CHANNELS:
+        raise CampaignError(
+            f"unknown channel {campaign['channel']!r} (known: {', '.join(population.CHANNELS)})"
+        )
+    value = campaign["coupon_value"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise CampaignError(f"coupon_value must be a positive amount, not {value!r}")
+    days = campaign.get("response_days", 28)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise CampaignError(f"response_days must be a whole number of days, not {days!r}")
+    try:
+        first = pd.Timestamp(campaign.get("launched_on", ds.as_of + pd.Timedelta(days=1)))
+    except ValueError:
+        raise CampaignError(
+            f"launched_on must be a date, not {campaign['launched_on']!r}"
+        ) from None
+    end = ds.as_of + pd.DateOffset(months=population.FUTURE_MONTHS)
+    if first <= ds.as_of or first + pd.Timedelta(days=days - 1) > end:
+        raise CampaignError(
+            f"the campaign must run in the hidden future: launched after {ds.as_of:%Y-%m-%d} "
+            f"and over by {end:%Y-%m-%d}"
+        )
+    return {
+        "category": campaign["category"],
+        "channel": campaign["channel"],
+        "coupon_value": float(value),
+        "launched_on": first.normalize(),
+        "response_days": days,
+    }
