@@ -309,3 +309,22 @@ def test_chinese_phones_are_valid_in_form_and_nobodys():
     assert phones.str.fullmatch(building.PHONE_RULES["zh_CN"]).all()
     assert phones.str[:3].isin(["140", "141", "142", "143", "144"]).all()
     assert phones.str[:3].nunique() == 5
+
+
+def test_some_customers_are_below_zero_after_the_cost_to_serve(data, frames):
+    """Gross margin minus what serving them costs (receipts, online orders, complaints): a few
+    customers cost more than they bring, most of them online shoppers with small baskets."""
+    t, items = frames
+    year = data.as_of - pd.DateOffset(years=1)
+    items = items[items.timestamp > year].merge(data["products"][["product_id", "unit_cost"]])
+    margin = (items.amount - items.quantity * items.unit_cost).groupby(items.customer_id).sum()
+    cost = data["service_costs"].set_index("activity").cost
+    receipts = t[t.timestamp > year]
+    online = receipts.channel == "online"
+    serving = np.where(online, cost["online order"], cost["store receipt"])
+    serve = pd.Series(serving, index=receipts.index).groupby(receipts.customer_id).sum()
+    profit = margin.sub(serve, fill_value=0)
+    below = profit[profit < 0].index
+    assert 0.005 < len(below) / len(profit) < 0.15
+    share_online = online.groupby(receipts.customer_id).mean()
+    assert share_online[below].mean() > 3 * share_online.mean()

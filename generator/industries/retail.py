@@ -111,6 +111,17 @@ SCHEMA = Schema(
             key=("product_id",),
         ),
         Table(
+            "service_costs",
+            "What serving a customer costs, per activity",
+            "服务成本",
+            (
+                C("activity", "str", "Activity", "服务项目"),
+                C("description", "str", "What the cost covers", "说明"),
+                C("cost", "money", "Cost per activity", "单位成本", unit="currency"),
+            ),
+            key=("activity",),
+        ),
+        Table(
             "customers",
             "Loyalty-card members",
             "会员",
@@ -500,6 +511,7 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
         "stores": _stores(seed, locale, window),
         "products": _products(seed, locale),
         "campaigns": _campaigns(locale, window),
+        "service_costs": _service_costs(locale),
     }
 
 
@@ -523,6 +535,20 @@ def _stores(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
             "floor_area_m2": rng.integers(8, 45, size=n) * 100,
         }
     )
+
+
+def _service_costs(locale: Locale) -> pd.DataFrame:
+    """What serving a customer costs the chain, per activity: with the gross margin of what
+    they buy, the profit per customer (and the customers below zero) can be computed."""
+    rows = [
+        (activity, cost["en"], cost[locale.currency])
+        for activity, cost in SPEC["service_costs"].items()
+    ]
+    rows += [
+        (f"{channel} contact", f"One campaign contact by {channel}", price)
+        for channel, price in campaign_engine.CONTACT_COST[locale.currency].items()
+    ]
+    return pd.DataFrame(rows, columns=["activity", "description", "cost"])
 
 
 def _products(seed: int, locale: Locale) -> pd.DataFrame:
@@ -699,6 +725,7 @@ class RetailBlock(Block):
         ]
         self.redeemer = rng.beta(2, 3, self.n)  # cashes loyalty points in
         self.coupon_use = self.rng("coupon_use").beta(*b["coupon_use"], self.n)
+        self.online = self.rng("online").beta(*SPEC["chain"]["online"], self.n)
         # where in each category's shelf a customer's usual product sits
         self.favourite = self.rng("favourites").random((self.n, len(CATEGORIES)))
         self.taste = self.rng("taste").lognormal(0, 0.6, (self.n, len(BASKET)))
@@ -885,6 +912,10 @@ class RetailBlock(Block):
         events = self._cycle_events()
         events, contacts, responses = self._campaigns(events, trips_who, trips_day)
         events = _concat([events, *responses])
+        # a contacted buyer uses the coupon if they remember it (their habit with coupons);
+        # only a coupon used moves a pain-reliever buyer to the store brand
+        remembers = self.rng("coupon_used").random(len(events["index"]))
+        events["coupon"] = events["treated"] & (remembers < self.coupon_use[events["index"]])
         trips, items = self._attach(trips_who, trips_day, events)
         return self._output(trips, items, contacts)
 
@@ -952,7 +983,7 @@ class RetailBlock(Block):
         basket_cat = np.minimum(basket_cat, len(BASKET) - 1)
         basket_product = self._pick_products(rng, BASKET_CODES[basket_cat], buyer)
         cycle_product = self._pick_products(
-            rng, events["cat"], events["index"], coupon=events["treated"]
+            rng, events["cat"], events["index"], coupon=events["coupon"]
         )
         # receipt lines sorted by (trip, campaign, product), the coupon flag in the lowest bit
         products, campaigns = len(self.price), len(self.coupon)
@@ -960,12 +991,12 @@ class RetailBlock(Block):
             (np.concatenate([events["trip"], item_trip]), len(trips["index"])),
             (np.concatenate([events["campaign_id"], np.zeros_like(item_trip)]), campaigns),
             (np.concatenate([cycle_product, basket_product]) - PRODUCT_BASE, products),
-            (np.concatenate([events["treated"], np.zeros(len(item_trip), bool)]), 2),
+            (np.concatenate([events["coupon"], np.zeros(len(item_trip), bool)]), 2),
         )
         key = np.sort(key)
         # the same product twice in a basket is one receipt line (its quantity is drawn below)
         key = key[arrays.starts(key >> 1)]
-        treated, key = (key & 1).astype(bool), key >> 1
+        used, key = (key & 1).astype(bool), key >> 1
         product, key = key % products + PRODUCT_BASE, key // products
         campaign, line_trip = key % campaigns, key // campaigns
         n_lines = len(line_trip)
@@ -975,7 +1006,7 @@ class RetailBlock(Block):
         minute = rng.integers(0, 60, n_trips)
         day = np.datetime64(self.window.start.date(), "D") + trips["day"].astype("timedelta64[D]")
         stamp = day.astype("datetime64[s]") + (hour * 3600 + minute * 60).astype("timedelta64[s]")
-        online = rng.random(n_trips) < SPEC["chain"]["online_share"]
+        online = rng.random(n_trips) < self.online[who]
         other = rng.integers(0, len(self.ref["stores"]), n_trips)
         store_index = np.where(
             rng.random(n_trips) < SPEC["chain"]["home_store_share"], self.home[who], other
@@ -986,9 +1017,7 @@ class RetailBlock(Block):
         quantity = rng.choice([1, 2, 3], n_lines, p=list(b["quantity"].values()))
         quantity = np.where(campaign > 0, 1, quantity)
         unit_price = self.price[product - PRODUCT_BASE]
-        # a contacted buyer uses the coupon if they remember it (their habit with coupons)
-        use = self.coupon_use[who[line_trip]]
-        redeems = (campaign > 0) & treated & (rng.random(n_lines) < use)
+        redeems = (campaign > 0) & used
         discount = np.where(redeems, self.coupon[campaign], 0.0)
         discount = np.minimum(discount, np.round(unit_price * quantity * 0.5, 2))
         amount = np.round(quantity * unit_price - discount, 2)
