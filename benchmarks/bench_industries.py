@@ -1,7 +1,8 @@
 """Each industry end to end: the default dataset, event rows per second, and peak memory.
 
 Event rows are the rows of an industry's event tables (``EVENTS`` in its module, e.g. retail's
-transaction items), written to Parquet. Peak memory is that of a whole build in a fresh
+transaction items, and those of the hidden future, which the generator makes the same way),
+written to Parquet. Peak memory is that of a whole build in a fresh
 process, at two sizes ten times apart: it must stay flat. BENCH_SCALE (default 1) scales the
 sizes: at 1 the memory check builds 100,000 and 1,000,000 customers per industry, which takes
 a long time on two cores; BENCH_SCALE=0.1 shows the same trend over 10,000 to 100,000.

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from generator import campaigns as campaign_engine
+from generator.population import FUTURE_MONTHS
 from generator.streams import uniform
 
 Z95 = 1.959964  # a two-sided 95 % interval (normal approximation)
@@ -42,8 +43,9 @@ class CampaignError(ValueError):
 class Outcome:
     """A simulated campaign's result.
 
-    ``customers``: one row per listed customer, what a company would observe (``group``,
-    ``responded``, ``spend``, ``discount``, ``margin``, ``contact_cost``, ``profit``).
+    ``customers``: one row per listed customer (or patient), what a company would observe:
+    its id, ``group`` (treatment or control), ``responded``, the money it brought (``margin``,
+    and the industry's own columns: spend, discount, ...), ``contact_cost`` and ``profit``.
     ``truth``: per customer the true chances (``p_control``, ``p_treated``, ``uplift``) and
     the expected incremental profit of contacting them. ``true_incremental_profit``: what
     contacting the treatment group really earned against not contacting it, in expectation.
@@ -65,6 +67,10 @@ class Outcome:
             + rate_c * (1 - rate_c) / max(len(control), 1)
         )
         profit_gap = treated["profit"].mean() - control["profit"].mean()
+        profit_se = np.sqrt(
+            treated["profit"].var(ddof=1) / max(len(treated), 1)
+            + control["profit"].var(ddof=1) / max(len(control), 1)
+        )
         return pd.Series(
             {
                 "contacted": len(treated),
@@ -75,6 +81,8 @@ class Outcome:
                 "incremental_response_low": rate_t - rate_c - Z95 * se,
                 "incremental_response_high": rate_t - rate_c + Z95 * se,
                 "estimated_incremental_profit": profit_gap * len(treated),
+                "estimated_incremental_profit_low": (profit_gap - Z95 * profit_se) * len(treated),
+                "estimated_incremental_profit_high": (profit_gap + Z95 * profit_se) * len(treated),
                 "true_incremental_profit": self.true_incremental_profit,
             }
         )
@@ -94,22 +102,90 @@ def check_ids(customer_ids, known: pd.Index, who: str = "customer") -> np.ndarra
     twice = numbers[numbers.duplicated()].unique()
     if len(twice):
         raise CampaignError(
-            f"{_count(len(twice), who)} listed more than once (e.g. {_some(twice)}): list each once"
+            f"{_count(len(twice), who)} listed more than once (e.g. {some(twice)}): list each once"
         )
     unknown = numbers[~numbers.isin(known)].to_numpy()
     if len(unknown):
         raise CampaignError(
-            f"{_count(len(unknown), who)} not in this database (e.g. {_some(unknown)})"
+            f"{_count(len(unknown), who)} not in this database (e.g. {some(unknown)})"
         )
     return numbers.to_numpy()
+
+
+def listed(people: pd.DataFrame, customer_ids, channel: str, who: str = "customer") -> np.ndarray:
+    """The listed ids checked (:func:`check_ids`) against ``people`` (indexed by id, with a
+    ``consent_<channel>`` column), or one clear error naming those who did not agree to be
+    contacted by ``channel``: a campaign may only contact those who did."""
+    ids = check_ids(customer_ids, people.index, who)
+    refused = ids[~people.loc[ids, f"consent_{channel}"].to_numpy(bool)]
+    if len(refused):
+        raise CampaignError(
+            f"{len(refused)} of the {who}s did not agree to be contacted by {channel} "
+            f"(e.g. {some(refused)}): leave them out"
+        )
+    return ids
 
 
 def _count(n: int, who: str) -> str:
     return f"{n} {who} id is" if n == 1 else f"{n} {who} ids are"
 
 
-def _some(values, n: int = 3) -> str:
+def some(values, n: int = 3) -> str:
+    """The first ``n`` of ``values``, for an error message's example ("e.g. 5, 7, 24")."""
     return ", ".join(str(v) for v in list(values)[:n])
+
+
+def settings(
+    ds,
+    campaign: dict,
+    *,
+    choices: dict[str, tuple[str, ...]],
+    amounts: tuple[str, ...] = (),
+    days: tuple[str, int] = ("response_days", 28),
+    defaults: dict | None = None,
+    what: str = "campaign",
+) -> dict:
+    """A campaign's settings checked and completed, or one clear :class:`CampaignError`.
+
+    ``choices``: the settings that name one of a few values (each with its allowed values;
+    given, unless ``defaults`` has it); ``amounts``: positive amounts of money (given);
+    ``days``: the name of the window's length in days and its default. Every campaign also
+    has ``launched_on``, by default the day after the as-of date; the whole window must be in
+    the hidden future. Returns the settings with amounts as floats and the launch day a date.
+    """
+    name, default_days = days
+    given = {**(defaults or {}), **campaign}
+    known = {*choices, *amounts, name, "launched_on"}
+    unknown = sorted(set(campaign) - known)
+    if unknown:
+        raise CampaignError(f"unknown campaign setting {unknown[0]!r} (known: {sorted(known)})")
+    for needed in (*choices, *amounts):
+        if needed not in given:
+            raise CampaignError(f"the {what} needs a {needed}")
+    for setting, allowed in choices.items():
+        if given[setting] not in allowed:
+            label = setting.replace("_", " ")
+            raise CampaignError(f"unknown {label} {given[setting]!r} (known: {', '.join(allowed)})")
+    out = {setting: given[setting] for setting in choices}
+    for setting in amounts:
+        value = given[setting]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise CampaignError(f"{setting} must be a positive amount, not {value!r}")
+        out[setting] = float(value)
+    length = given.get(name, default_days)
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise CampaignError(f"{name} must be a whole number of days, not {length!r}")
+    try:
+        first = pd.Timestamp(given.get("launched_on", ds.as_of + pd.Timedelta(days=1)))
+    except ValueError:
+        raise CampaignError(f"launched_on must be a date, not {given['launched_on']!r}") from None
+    end = ds.as_of + pd.DateOffset(months=FUTURE_MONTHS)
+    if first <= ds.as_of or first + pd.Timedelta(days=length - 1) > end:
+        raise CampaignError(
+            f"the {what} must run in the hidden future: launched after {ds.as_of:%Y-%m-%d} "
+            f"and over by {end:%Y-%m-%d}"
+        )
+    return {**out, "launched_on": first.normalize(), name: length}
 
 
 def draws(seed: int, campaign: dict, ids: np.ndarray, purposes: tuple[str, ...]) -> dict:

@@ -174,8 +174,14 @@ def test_email_targets_refuses_repeats_windows_and_wrong_consents(ds, detergent_
 
 
 def test_half_of_sales_refuses_rounded_and_percent_answers():
-    right, _ = answer_key(ch01.half_of_sales)
-    assert "full precision" in refused(ch01.half_of_sales, round(right, 3))
+    right, mistakes = answer_key(ch01.half_of_sales)
+    # a rounding that is no named mistake too (0.1102 to 0.110 is also one customer too few)
+    rounded = next(
+        value
+        for value in (round(right, 3), round(right, 2), round(right, 1))
+        if value != right and all(abs(value - m) > 1e-12 for m in mistakes.values())
+    )
+    assert "full precision" in refused(ch01.half_of_sales, rounded)
     assert "percentage" in refused(ch01.half_of_sales, right * 100)
 
 

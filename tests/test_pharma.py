@@ -47,11 +47,15 @@ def test_sqlite_keys_and_constraints_hold(data):
 
 def test_the_database_refuses_a_bad_row(data, tmp_path):
     db = empty_database(data, tmp_path)
-    db.execute("INSERT INTO products VALUES (101, 'x', 'diabetes', 28, 10.5, '2020-01-01')")
+    db.execute("INSERT INTO products VALUES (101, 'x', 'diabetes', 28, 10.5, '2020-01-01', 2.5)")
     with pytest.raises(sqlite3.IntegrityError):  # a price with fractions of a cent
-        db.execute("INSERT INTO products VALUES (102, 'y', 'diabetes', 28, 10.555, '2020-01-01')")
+        db.execute(
+            "INSERT INTO products VALUES (102, 'y', 'diabetes', 28, 10.555, '2020-01-01', 2)"
+        )
     with pytest.raises(sqlite3.IntegrityError):  # an unknown therapy area
-        db.execute("INSERT INTO products VALUES (103, 'z', 'oncology', 28, 10.5, '2020-01-01')")
+        db.execute("INSERT INTO products VALUES (103, 'z', 'oncology', 28, 10.5, '2020-01-01', 2)")
+    with pytest.raises(sqlite3.IntegrityError):  # a product that costs nothing to make
+        db.execute("INSERT INTO products VALUES (104, 'w', 'diabetes', 28, 10.5, '2020-01-01', 0)")
     with pytest.raises(sqlite3.IntegrityError):  # no such prescription or patient
         db.execute("INSERT INTO refills VALUES (1, 99, 99, 101, 1, '2024-01-01', 1, 28, 10.5)")
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 from generator import acquisition, arrays, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
+from generator.industries.auto_campaign import service_chances, trade_in_chances
 from generator.locales import Locale
 from generator.population import Window
 from generator.schema import Column, Schema, Table
@@ -148,6 +149,8 @@ def _dtype(names: tuple[str, ...]) -> pd.CategoricalDtype:
 # ---------------------------------------------------------------- schema
 
 PEOPLE = "customers"  # the table of the people each block is made of
+FUTURE_EVENTS = ("future_sales", "future_service_visits")  # the hidden future's events
+# the event tables, seen and in the hidden future (the benchmark counts their rows)
 EVENTS = (
     "leads",
     "lead_followups",
@@ -157,7 +160,8 @@ EVENTS = (
     "warranty_claims",
     "surveys",
     "web_page_views",
-)  # counted by the benchmark
+    *FUTURE_EVENTS,
+)
 
 COMPANY = SPEC["company"]["name"]  # the company's name, per locale
 REGION = SPEC["company"]["region"]  # where the customers live, per locale
@@ -184,6 +188,42 @@ _vin = C(
     "vin", "str", "Vehicle identification number", "车辆识别代号(VIN)", references="vehicles.vin"
 )
 _campaign = C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id")
+_SALE_GROSS = C(
+    "gross_profit",
+    "money",
+    "The dealer's gross profit: price − the model's unit cost, plus the used-car gross of the "
+    "car traded in (unit_costs)",
+    "销售毛利",
+    unit="currency",
+)
+_VISIT_COLUMNS = (  # a workshop visit's columns after the dealer's, seen or in the future
+    C(
+        "odometer_km",
+        "int",
+        "Odometer reading",
+        "行驶里程",
+        check="odometer_km >= 0",
+        unit="km",
+    ),
+    C("service_type", "category", "Kind of visit", "服务类型", values=SERVICE_TYPES),
+    C("warranty", "bool", "Repair covered by the warranty", "是否保修"),
+    C(
+        "revenue",
+        "money",
+        "Amount billed to the customer",
+        "客户付费金额",
+        check="revenue >= 0",
+        unit="currency",
+    ),
+    C(
+        "gross_profit",
+        "money",
+        "The dealer's gross profit on the repair order: what the customer (or, for the free "
+        "first service and warranty repairs, the maker) paid, less the parts and labour",
+        "工单毛利",
+        unit="currency",
+    ),
+)
 
 SCHEMA = Schema(
     industry="auto",
@@ -228,8 +268,27 @@ SCHEMA = Schema(
                     unit="currency",
                 ),
                 C("vin_code", "str", "Model code in the VIN (positions 4-5)", "VIN车型代码"),
+                C(
+                    "unit_cost",
+                    "money",
+                    "The dealer's cost of the car (invoice price)",
+                    "经销商进价",
+                    check="unit_cost > 0",
+                    unit="currency",
+                ),
             ),
             key=("model_id",),
+        ),
+        Table(
+            "unit_costs",
+            "What a contact costs and what a trade-in and the workshop earn",
+            "单位成本与毛利",
+            (
+                C("item", "str", "What is costed", "项目"),
+                C("value", "float", "Amount (or share)", "数值"),
+                C("unit", "str", "Unit of the value", "单位"),
+            ),
+            key=("item",),
         ),
         acquisition.table(LEAD_SOURCES),
         Table(
@@ -355,6 +414,7 @@ SCHEMA = Schema(
                     "The buyer traded in their previous car of the brand",
                     "是否置换",
                 ),
+                _SALE_GROSS,
             ),
             key=("sale_id",),
             indexes=("sold_on",),
@@ -369,24 +429,7 @@ SCHEMA = Schema(
                 _customer,
                 _dealer,
                 C("visited_on", "date", "Date of the visit", "进厂日期"),
-                C(
-                    "odometer_km",
-                    "int",
-                    "Odometer reading",
-                    "行驶里程",
-                    check="odometer_km >= 0",
-                    unit="km",
-                ),
-                C("service_type", "category", "Kind of visit", "服务类型", values=SERVICE_TYPES),
-                C("warranty", "bool", "Repair covered by the warranty", "是否保修"),
-                C(
-                    "revenue",
-                    "money",
-                    "Amount billed to the customer",
-                    "客户付费金额",
-                    check="revenue >= 0",
-                    unit="currency",
-                ),
+                *_VISIT_COLUMNS,
             ),
             key=("visit_id",),
             indexes=("visited_on",),
@@ -600,6 +643,103 @@ SCHEMA = Schema(
             truth=True,
         ),
         campaign_engine.truth_table("owner"),
+        *population.future_tables(
+            _customer,
+            (
+                C("service_visits", "int", "Workshop visits in the hidden future", "未来进厂次数"),
+                C(
+                    "service_revenue",
+                    "money",
+                    "Amount billed for them",
+                    "未来售后收入",
+                    unit="currency",
+                ),
+                C(
+                    "service_margin",
+                    "money",
+                    "The dealers' gross profit on them",
+                    "未来售后毛利",
+                    unit="currency",
+                ),
+                C("cars_bought", "int", "New cars bought in the hidden future", "未来购车数"),
+                C(
+                    "vehicle_margin",
+                    "money",
+                    "The dealers' gross profit on them",
+                    "未来整车毛利",
+                    unit="currency",
+                ),
+                C(
+                    "bought_on",
+                    "date",
+                    "Date of the first new car bought in the hidden future",
+                    "未来购车日期",
+                    nullable=True,
+                ),
+                C(
+                    "bought_at",
+                    "int",
+                    "Dealer that sold it",
+                    "未来购车经销商",
+                    nullable=True,
+                    references="dealers.dealer_id",
+                ),
+                C(
+                    "trade_in",
+                    "bool",
+                    "It replaced the owner's car of the brand (bought again)",
+                    "是否置换再购",
+                ),
+                C(
+                    "replaced_elsewhere_on",
+                    "date",
+                    "Date the owner replaces their car with another brand's (the workshop "
+                    "loses the car)",
+                    "转投他牌日期",
+                    nullable=True,
+                ),
+            ),
+        ),
+        Table(
+            "future_sales",
+            "New cars sold in the hidden future (the 12 months after the as-of date)",
+            "未来新车销售",
+            (
+                C("sale_id", "int", "Sale number", "销售编号"),
+                _customer,
+                C(
+                    "lead_id",
+                    "int",
+                    "Lead the sale closed: an open lead of the as-of date, or none",
+                    "线索编号",
+                    nullable=True,
+                ),
+                _dealer,
+                C("vin", "str", "Vehicle identification number", "车辆识别代号(VIN)"),
+                _model,
+                C("sold_on", "date", "Date of sale (delivery)", "销售日期"),
+                C("price", "money", "Price paid", "成交价", unit="currency"),
+                C("trade_in", "bool", "The buyer traded in their car of the brand", "是否置换"),
+                _SALE_GROSS,
+            ),
+            key=("sale_id",),
+            truth=True,
+        ),
+        Table(
+            "future_service_visits",
+            "Workshop visits in the hidden future (the 12 months after the as-of date)",
+            "未来售后维修保养",
+            (
+                C("visit_id", "int", "Repair-order number", "工单编号"),
+                C("vin", "str", "Vehicle identification number", "车辆识别代号(VIN)"),
+                _customer,
+                _dealer,
+                C("visited_on", "date", "Date of the visit", "进厂日期"),
+                *_VISIT_COLUMNS,
+            ),
+            key=("visit_id",),
+            truth=True,
+        ),
     ),
 )
 
@@ -608,11 +748,12 @@ SCHEMA = Schema(
 
 
 def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
-    """Dealers, models, campaigns (the same whatever the number of ``customers``) and the
-    spend per acquisition channel (planned for that many customers)."""
+    """Dealers, models, unit costs, campaigns (the same whatever the number of ``customers``)
+    and the spend per acquisition channel (planned for that many customers)."""
     return {
         "dealers": _dealers(seed, locale, window),
         "models": _models(locale),
+        "unit_costs": _unit_costs(locale),
         "channel_spend": acquisition.channel_spend(seed, "auto", SPEC, locale, window, customers),
         "campaigns": _campaigns(locale, window),
     }
@@ -655,6 +796,7 @@ def _dealers(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
 def _models(locale: Locale) -> pd.DataFrame:
     rows = []
     factor = SPEC["money"][locale.code]["vehicle"]
+    at_cost = 1 - SPEC["margins"]["vehicle_gross_at_list"]
     for i, m in enumerate(SPEC["models"]):
         for t, (trim, up) in enumerate(
             zip(SPEC["trims"][locale.code], SPEC["trims"]["factor"], strict=True)
@@ -668,9 +810,33 @@ def _models(locale: Locale) -> pd.DataFrame:
                     "body": m["body"],
                     "list_price": float(price),
                     "vin_code": m["code"],
+                    "unit_cost": round(price * at_cost, 2),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _unit_costs(locale: Locale) -> pd.DataFrame:
+    """What a contact costs by channel (lead follow-ups and campaign messages), what the car
+    traded in earns when it is sold on, and the workshop's gross margin."""
+    currency = locale.currency
+    contact = campaign_engine.CONTACT_COST[currency]
+    used = used_car_gross(locale)
+    rows = [(f"contact by {ch}", contact[ch], f"{currency} per contact") for ch in contact]
+    rows += [
+        ("used-car gross profit per trade-in", used, f"{currency} per car traded in"),
+        (
+            "service and parts gross margin",
+            SPEC["margins"]["service_gross_margin"],
+            "share of service and parts sales",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["item", "value", "unit"])
+
+
+def used_car_gross(locale: Locale) -> float:
+    """The gross profit of selling on a car traded in, in the locale's currency."""
+    return float(SPEC["margins"]["used_vehicle_gross"] * SPEC["money"][locale.code]["vehicle"])
 
 
 def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
@@ -713,11 +879,15 @@ class AutoBlock(Block):
         super().__init__(*args)
         window, locale, ref = self.window, self.locale, self.ref
         start = window.start
-        self.end = (window.as_of - start).days  # the as-of date's day number
+        # customers are simulated into the hidden future; what happens after the as-of date
+        # (day number ``as_of``) is written only to the truth (the future_* tables)
+        self.as_of = (window.as_of - start).days  # the last day students see
+        self.end = (window.end - start).days  # the hidden future's last day
         self.reg = (self.people["registered_on"] - start).dt.days.to_numpy()
-        stopped = self.people["truth_stopped_on"]
-        last = (stopped - start).dt.days.to_numpy(dtype=float, na_value=np.inf) - 1
+        leaves = self.people["truth_leaves_on"]  # for good, in the seen days or the future
+        last = (leaves - start).dt.days.to_numpy(dtype=float, na_value=np.inf) - 1
         self.last = np.minimum(last, self.end).astype(np.int64)  # last day of activity
+        self.seen_last = np.minimum(self.last, self.as_of)  # ... that students see
         self.money = SPEC["money"][locale.code]
         self.models = ref["models"]
         self.dealer_ids = ref["dealers"]["dealer_id"].to_numpy()
@@ -809,18 +979,24 @@ class AutoBlock(Block):
             spec = SPEC["campaigns"][c.campaign_id - 1]
             launch = (c.launched_on - self.window.start).days
             end = launch + c.response_days - 1
-            age = launch - first["sale_day"]
+            age = (launch - first["sale_day"]) / 365.25
             eligible = (
                 first["bought"]
-                & (age >= SPEC["eligibility"]["trade_in_age_years"] * 365)
+                & (age >= SPEC["eligibility"]["trade_in_age_years"])
                 & (planned >= launch)  # still has the car
                 & (self.last >= launch)
                 & self.people[f"consent_{c.channel}"].to_numpy()
             )
             alive = np.clip((np.minimum(self.last, end) - launch + 1) / c.response_days, 0, 1)
-            older = np.clip((age / 365.25 - 4) / 4, 0, 1)
-            p_control = spec["p_control"] * (0.5 + older) * (0.5 + self.loyalty) * alive
-            uplift = spec["uplift"] * (0.4 + 1.2 * self.sensitivity) * (0.5 + self.loyalty) * alive
+            p_control, uplift = trade_in_chances(
+                spec["p_control"],
+                spec["uplift"],
+                self.loyalty,
+                self.sensitivity,
+                alive,
+                age,
+                SPEC["eligibility"]["trade_in_age_years"],
+            )
             result = self._run(c, eligible, p_control, uplift)
             who = result["index"].to_numpy()
             yes = result["responded"].to_numpy()
@@ -863,7 +1039,8 @@ class AutoBlock(Block):
             again_day - gamma_days(rng, [2, 7], len(again)), np.maximum(self.reg[again] + 1, 0)
         )
         lead_day = np.minimum(lead_day, again_day)
-        has_lead = again_day >= 0  # before the window, no lead was recorded
+        # before the window no lead was recorded; after the as-of date leads are not kept
+        has_lead = (again_day >= 0) & (lead_day <= self.as_of)
         repeat_source = choose(rng, _shares(f["repeat_lead_sources"]), len(again))
         repeat_drove = has_lead & (rng.random(len(again)) < f["repeat_test_drive"])
         new_model = np.where(
@@ -906,18 +1083,36 @@ class AutoBlock(Block):
             trade_in_campaign,
             has_lead,
         )
+        sold = self._sales(first, veh, again, has_lead, trade_in_campaign)
+        # students see what happened up to the as-of date; the future's go to the truth
+        sales, future_sales = self._split(sold["sales"], "sold_on")
+        service, future_visits = self._split(visits["service_visits"], "visited_on")
+        claims = visits["warranty_claims"]
+        claims = claims[claims["visit_id"].isin(service["visit_id"])].reset_index(drop=True)
+        vehicles = sold["vehicles"][sold["vehicles"]["vin"].isin(sales["vin"])]
         out = {
             "customers": self._customers(),
             **leads,
-            **self._sales(first, veh, again, has_lead, trade_in_campaign),
-            **visits,
+            "sales": sales,
+            "vehicles": vehicles.reset_index(drop=True),
+            "service_visits": service,
+            "warranty_claims": claims,
             **campaign_engine.contact_tables(contacts, SCHEMA),
             "customer_truth": self._customer_truth(),
             "replacements": self._replacements(veh, planned, same, replaced),
+            **self._future(future_sales, future_visits, veh, planned, same),
         }
-        out["surveys"] = self._surveys(out["sales"], out["service_visits"])
-        out["web_page_views"] = self._web(out["leads"], out["sales"], veh)
+        out["surveys"] = self._surveys(sales, service)
+        out["web_page_views"] = self._web(out["leads"], sales, veh)
         return out
+
+    def _split(self, frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The rows of ``frame`` dated up to the as-of date, and those of the hidden future."""
+        seen = (frame[column] <= self.window.as_of).to_numpy()
+        return (
+            frame[seen].reset_index(drop=True),
+            frame[~seen].reset_index(drop=True),
+        )
 
     def _vins(self, veh) -> pa.Array:
         codes = self.models["vin_code"].to_numpy()[veh["model"]]
@@ -975,7 +1170,7 @@ class AutoBlock(Block):
                 "campaign_id": pd.Series(camp, dtype="Int64").where(camp > 0),
             }
         )
-        t = np.flatnonzero(drove)
+        t = np.flatnonzero(drove & (td_day <= self.as_of))  # the future's are not kept
         tests = pd.DataFrame(
             {
                 "test_drive_id": lead_id[t],
@@ -997,7 +1192,7 @@ class AutoBlock(Block):
         gap = gamma_days(rng, f["followup_gap_days"], len(row))
         day = created[first_lead][row] + arrays.run_cumsum(row, gap)
         stop = np.where(drove[first_lead], td_day[first_lead], created[first_lead] + 45)
-        stop = np.minimum(stop, self.last[fl_who])
+        stop = np.minimum(stop, self.seen_last[fl_who])
         keep = day <= stop[row]
         row, day = row[keep], day[keep]
         # a channel each: the first consented of a random preference order
@@ -1057,6 +1252,9 @@ class AutoBlock(Block):
                 "trade_in": veh["n"] == 1,
             }
         )
+        unit_cost = self.models["unit_cost"].to_numpy()[veh["model"]]
+        used = np.where(veh["n"] == 1, used_car_gross(self.locale), 0.0)
+        sales["gross_profit"] = np.round(price - unit_cost + used, 2)
         colours = own["colours"][self.locale.code]
         colour = np.array(colours)[choose(rng, cumulative(own["colour_shares"]), n)]
         built = veh["built"]
@@ -1141,8 +1339,11 @@ class AutoBlock(Block):
             alive = np.minimum(
                 alive, np.clip((np.minimum(until, end_c) - launch + 1) / c.response_days, 0, 1)
             )
-            p_control = spec["p_control"] * (0.5 + self.loyalty) * alive
-            uplift = spec["uplift"] * (0.4 + 1.2 * self.sensitivity) * (1.5 - self.loyalty) * alive
+            # an owner who is due comes with a chance that grows with their loyalty
+            p_due = spec["p_control"] * (0.5 + self.loyalty)
+            p_control, uplift = service_chances(
+                p_due, spec["uplift"], self.loyalty, self.sensitivity, alive
+            )
             result = self._run(c, eligible, p_control, uplift)
             target = car[result["index"].to_numpy()]
             drop = np.isin(v, target) & (day >= launch) & (day <= end_c) & (kind != 2)
@@ -1188,6 +1389,11 @@ class AutoBlock(Block):
         )
         visit_id = self.ids[who] * PER_CUSTOMER_VISITS + arrays.rank(who)
         dealer = np.where(rng.random(len(v)) < 0.9, veh["dealer"][v], self.home[who])
+        w = np.flatnonzero(warranty)
+        component = choose(rng, _shares(s["components"]), len(w))
+        approved = rng.random(len(w)) < s["claim_approved"]
+        paid = cost.copy()  # by the customer, or by the maker (the first service, warranty)
+        paid[w[~approved]] = 0.0
         visits = pd.DataFrame(
             {
                 "visit_id": visit_id,
@@ -1199,10 +1405,9 @@ class AutoBlock(Block):
                 "service_type": _cat(SERVICE_TYPES, kind),
                 "warranty": warranty,
                 "revenue": revenue,
+                "gross_profit": self._service_gross(cost, paid),
             }
         )
-        w = np.flatnonzero(warranty)
-        component = choose(rng, _shares(s["components"]), len(w))
         claims = pd.DataFrame(
             {
                 "claim_id": visit_id[w],
@@ -1210,10 +1415,20 @@ class AutoBlock(Block):
                 "vin": visits["vin"].to_numpy()[w],
                 "component": _cat(COMPONENTS, component),
                 "amount": np.maximum(cost[w], 1.0),
-                "approved": rng.random(len(w)) < s["claim_approved"],
+                "approved": approved,
             }
         )
         return {"service_visits": visits, "warranty_claims": claims}
+
+    def _service_gross(self, price: np.ndarray, paid: np.ndarray) -> np.ndarray:
+        """The dealer's gross profit on each repair order: what was ``paid`` for it, less its
+        parts and labour (the work's ``price`` less the order's gross margin)."""
+        m = SPEC["margins"]
+        rng = self.rng("service_margin")
+        margin = np.clip(
+            rng.normal(m["service_gross_margin"], m["service_margin_sigma"], len(price)), 0.1, 0.8
+        )
+        return np.round(paid - price * (1 - margin), 2)
 
     def _surveys(self, sales, visits):
         rng, s = self.rng("surveys"), SPEC["surveys"]
@@ -1237,7 +1452,7 @@ class AutoBlock(Block):
         )
         answers = rng.random(len(who)) < np.where(kind == 0, s["after_sale"], s["after_service"])
         answered = day + gamma_days(rng, s["days"], len(who))
-        keep = answers & (day >= 0) & (answered <= self.last[who])
+        keep = answers & (day >= 0) & (answered <= self.seen_last[who])
         who, day, kind, dealer, repair, answered = (
             a[keep] for a in (who, day, kind, dealer, repair, answered)
         )
@@ -1277,7 +1492,7 @@ class AutoBlock(Block):
         )
         sale_day[closing] = days(sales["sold_on"])[closed]
         until = np.fmin(sale_day, created + w["research_days"])
-        until = np.minimum(until, self.last[who_l]).astype(np.int64)
+        until = np.minimum(until, self.seen_last[who_l]).astype(np.int64)
         intent = self.intent[who_l]
         base, per = w["sessions_per_lead"]
         n_r = rng.poisson(base + per * intent)
@@ -1288,7 +1503,7 @@ class AutoBlock(Block):
         interest = leads["model_id"].to_numpy()[r]
         # ownership: visits to the owners' area and to book services while the car is kept
         first_day = np.maximum(veh["day"], 0)
-        life = np.maximum(veh["until"] - first_day + 1, 0)
+        life = np.maximum(np.minimum(veh["until"], self.as_of) - first_day + 1, 0)
         rate = w["owner_sessions_per_year"] * (0.5 + self.loyalty[veh["index"]])
         o = np.repeat(np.arange(len(life)), rng.poisson(rate * life / 365.25))
         o_day = first_day[o] + np.floor(rng.random(len(o)) * life[o]).astype(np.int64)
@@ -1371,7 +1586,9 @@ class AutoBlock(Block):
         )
 
     def _replacements(self, veh, planned, same, replaced) -> pd.DataFrame:
-        first = np.flatnonzero(veh["n"] == 0)
+        """Each first car sold by the as-of date: when it is (or will be) replaced, whether by
+        the as-of date, and whether with the brand's car."""
+        first = np.flatnonzero((veh["n"] == 0) & (veh["day"] <= self.as_of))
         who = veh["index"][first]
         return (
             pd.DataFrame(
@@ -1380,13 +1597,63 @@ class AutoBlock(Block):
                     "customer_id": self.ids[who],
                     "sold_on": days_to_dates(self.window.start, veh["day"][first]),
                     "replace_on": days_to_dates(self.window.start, planned[who]),
-                    "replaced": replaced[who],
+                    "replaced": replaced[who] & (planned[who] <= self.as_of),
                     "same_brand": same[who],
                 }
             )
             .sort_values("vin", kind="stable")
             .reset_index(drop=True)
         )
+
+    def _future(self, sales, visits, veh, planned, same) -> dict[str, pd.DataFrame]:
+        """The hidden future: its new-car sales and workshop visits, and each customer's
+        outcome (visits, purchases and their margins, a car bought again, a car lost to
+        another brand, leaving for good)."""
+        who_sale = pd.Index(self.ids).get_indexer(sales["customer_id"])
+        who_visit = pd.Index(self.ids).get_indexer(visits["customer_id"])
+
+        def total(who, money) -> np.ndarray:
+            cents = np.bincount(who, weights=np.round(money.to_numpy() * 100), minlength=self.n)
+            return np.round(cents) / 100
+
+        order = np.lexsort((sales["sold_on"].to_numpy(), who_sale))
+        first = order[arrays.starts(who_sale[order])]  # each buyer's first future sale
+        bought_on = np.full(self.n, np.datetime64("NaT"), "datetime64[s]")
+        bought_on[who_sale[first]] = sales["sold_on"].to_numpy()[first]
+        bought_at = np.zeros(self.n, np.int64)
+        bought_at[who_sale[first]] = sales["dealer_id"].to_numpy()[first]
+        trade_in = np.zeros(self.n, bool)
+        trade_in[who_sale[first]] = sales["trade_in"].to_numpy()[first]
+        # a first car replaced with another brand's in the future: the workshop loses it
+        owner = np.zeros(self.n, bool)
+        owner[veh["index"][veh["n"] == 0]] = True
+        elsewhere = owner & ~same & (planned > self.as_of) & (planned <= self.last)
+        leaves = self.people["truth_leaves_on"]
+        customers = pd.DataFrame(
+            {
+                "customer_id": self.ids,
+                "leaves_on": leaves.where(leaves > self.window.as_of),
+                "service_visits": np.bincount(who_visit, minlength=self.n),
+                "service_revenue": total(who_visit, visits["revenue"]),
+                "service_margin": total(who_visit, visits["gross_profit"]),
+                "cars_bought": np.bincount(who_sale, minlength=self.n),
+                "vehicle_margin": total(who_sale, sales["gross_profit"]),
+                "bought_on": bought_on,
+                "bought_at": pd.Series(bought_at, dtype="Int64").where(bought_at > 0),
+                "trade_in": trade_in,
+                "replaced_elsewhere_on": np.where(
+                    elsewhere,
+                    days_to_dates(self.window.start, planned),
+                    np.datetime64("NaT", "s"),
+                ),
+            }
+        )
+        columns = {name: [c.name for c in SCHEMA.table(name).columns] for name in FUTURE_EVENTS}
+        return {
+            "future_customers": customers,
+            "future_sales": sales[columns["future_sales"]],
+            "future_service_visits": visits[columns["future_service_visits"]],
+        }
 
 
 BLOCK = AutoBlock  # makes every customer-dependent table of one block

@@ -5,7 +5,10 @@ products a customer holds follows their age and income, so fine-grained customer
 cross-sell targets can be found; every account balances to the cent (opening balance plus its
 transactions gives each month-end balance); some customers close all their accounts and use
 them less and less before they do; and a term-deposit phone campaign with a random control
-group measures its true uplift. Rates live in ``bank.json`` beside this file, with sources.
+group measures its true uplift. Each product's margin and each channel's cost to serve are
+known, so profit per customer can be computed. Customers are simulated a year past the as-of
+date; that hidden future is written only to the truth (``future_*``). Rates live in
+``bank.json`` beside this file, with sources.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pyarrow as pa
 from generator import arrays, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
+from generator.industries.bank_campaign import response_chances
 from generator.locales import Locale
 from generator.population import Window
 from generator.schema import Column, Schema, Table
@@ -55,6 +59,7 @@ NEVER = 10**7  # a day index far past any window: "not closed"
 
 PEOPLE = "customers"  # the table of the people each block is made of
 EVENTS = ("transactions", "monthly_balances")  # counted by the benchmark
+MARGINS = SPEC["margins"]
 
 COMPANY = SPEC["bank"]["name"]  # the company's name, per locale
 REGION = SPEC["bank"]["region"]  # where the customers live, per locale
@@ -126,8 +131,37 @@ SCHEMA = Schema(
                     check="annual_fee >= 0",
                     unit="currency",
                 ),
+                C(
+                    "margin_rate",
+                    "float",
+                    "What the bank earns: on deposits its funding rate minus the rate paid, on "
+                    "loans the rate charged minus its funding rate, on funds the management fee "
+                    "(% a year of the balance); on credit cards the interchange (% of spending)",
+                    "利差/费率",
+                    check="margin_rate >= 0",
+                    unit="%",
+                ),
+                C(
+                    "commission",
+                    "money",
+                    "Commission the bank earns a year on each policy it sold (insurance)",
+                    "年佣金",
+                    check="commission >= 0",
+                    unit="currency",
+                ),
             ),
             key=("product_id",),
+        ),
+        Table(
+            "service_costs",
+            "What serving a customer costs the bank, per activity",
+            "服务成本",
+            (
+                C("activity", "str", "Activity", "服务项目"),
+                C("description", "str", "What the cost covers", "说明"),
+                C("cost", "money", "Cost per activity", "单位成本", unit="currency"),
+            ),
+            key=("activity",),
         ),
         Table(
             "customers",
@@ -334,6 +368,90 @@ SCHEMA = Schema(
             truth=True,
         ),
         campaign_engine.truth_table(response="opening the product"),
+        *population.future_tables(
+            C("customer_id", "int", "Customer", "客户号", references="customers.customer_id"),
+            (
+                C(
+                    "transactions",
+                    "int",
+                    "Transactions the customer made (not the bank's interest and fee lines)",
+                    "未来交易笔数",
+                ),
+                C(
+                    "products_opened",
+                    "int",
+                    "Accounts and policies opened in the hidden future",
+                    "未来新开产品数",
+                ),
+                C(
+                    "deposits",
+                    "money",
+                    "Deposits and funds at the last month end of the hidden future",
+                    "期末存款余额",
+                    unit="currency",
+                ),
+                C(
+                    "owed",
+                    "money",
+                    "Mortgages and card balances owed at the last month end of the hidden future",
+                    "期末贷款余额",
+                    unit="currency",
+                ),
+                C(
+                    "interest_margin",
+                    "money",
+                    "Net interest margin earned: each month end's deposit and loan balances "
+                    "times the product's margin_rate / 12",
+                    "净利息收入",
+                    unit="currency",
+                ),
+                C(
+                    "fees",
+                    "money",
+                    "Fees earned: fee lines, funds' management fees, card interchange and "
+                    "insurance commissions",
+                    "手续费收入",
+                    unit="currency",
+                ),
+                C(
+                    "cost_to_serve",
+                    "money",
+                    "Transactions times their channel's cost, and the upkeep of open accounts "
+                    "(see service_costs)",
+                    "服务成本",
+                    unit="currency",
+                ),
+                C(
+                    "profit",
+                    "money",
+                    "interest_margin + fees − cost_to_serve",
+                    "客户利润",
+                    unit="currency",
+                ),
+            ),
+        ),
+        Table(
+            "future_account_openings",
+            "Accounts and policies opened in the hidden future (the 12 months after the as-of "
+            "date), with no campaign",
+            "未来开户",
+            (
+                C("account_id", "int", "Account number", "账号"),
+                C("customer_id", "int", "Holder", "客户号", references="customers.customer_id"),
+                C("product_id", "int", "Product", "产品编号", references="products.product_id"),
+                C("opened_on", "date", "Date opened", "开户日期"),
+                C(
+                    "amount",
+                    "money",
+                    "First deposit, fund purchase or loan paid out (0 for a card or a policy)",
+                    "首笔金额",
+                    check="amount >= 0",
+                    unit="currency",
+                ),
+            ),
+            key=("account_id",),
+            truth=True,
+        ),
     ),
 )
 
@@ -346,6 +464,56 @@ def lognormal_mean(rng: np.random.Generator, mean: np.ndarray, sigma: float) -> 
     return mean * np.exp(sigma * rng.standard_normal(len(mean)) - sigma**2 / 2)
 
 
+def month_ends(window: Window) -> tuple[np.ndarray, np.ndarray]:
+    """Day numbers (0 = the window's first day) of the first and last day of each month that
+    ends by the hidden future's end (the seen months first: see ``Window.month_ends``)."""
+    start = np.datetime64(window.start.date(), "D")
+    end = np.datetime64(window.end.date(), "D")
+    months = np.arange(start.astype("datetime64[M]"), end.astype("datetime64[M]") + 1)
+    first = months.astype("datetime64[D]")
+    last = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    keep = last <= end
+    return (first[keep] - start).astype(np.int64), (last[keep] - start).astype(np.int64)
+
+
+def term_days(product_index: np.ndarray) -> np.ndarray:
+    """The term in days of each product (positions in the spec's products; 0: no term)."""
+    months = np.array([p.get("term_months", 0) for p in PRODUCTS])[product_index]
+    return np.round(months * 365.25 / 12).astype(np.int64)
+
+
+def pick_product(name: str, u: np.ndarray, income_code: np.ndarray) -> np.ndarray:
+    """The product (a position in the spec's products) of kind ``name`` each customer takes,
+    from a uniform draw ``u`` and the products' shares; a card tier needs the income for it."""
+    pool = [i for i, p in enumerate(PRODUCTS) if p["type"] == name]
+    shares = np.array([PRODUCTS[i]["share"] for i in pool])
+    pick = np.searchsorted(np.cumsum(shares / shares.sum()), u, side="right")
+    pick = np.minimum(pick, len(pool) - 1)
+    if name == "credit_card":
+        pick = np.minimum(pick, income_code)
+    return np.array(pool)[pick]
+
+
+def propensity(name: str, age: np.ndarray, income_code: np.ndarray, wealth: np.ndarray):
+    """Relative propensity to hold a product type, from age, income band and wealth."""
+    t = SPEC["product_types"][name]
+    effect = np.array([SPEC["income_effect"][b] for b in INCOMES])[income_code]
+    curve = np.interp(age, SPEC["ages"], t["age_curve"])
+    return curve * effect ** t["income_power"] * wealth ** t["wealth_power"]
+
+
+def holding_chance(name: str, relative: np.ndarray, first: np.ndarray, last: int, seen: int):
+    """Each customer's chance of holding a product of kind ``name`` at some time up to day
+    ``last``, from their ``relative`` propensity. A term deposit runs from a day drawn evenly
+    from ``first`` to ``last``: its chance grows with that span so that as many run in the
+    ``seen`` days as the spec's holding share says, however long the future."""
+    t = SPEC["product_types"][name]
+    p = t["holding"] * relative
+    if name == "term_deposit":
+        p = p * (last - first + 1) / np.maximum(seen - first, 1)
+    return np.clip(p, 0, 0.97)
+
+
 # ---------------------------------------------------------------- reference tables
 
 
@@ -354,6 +522,7 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
     return {
         "branches": _branches(seed, locale, window),
         "products": _products(locale),
+        "service_costs": _service_costs(locale),
         "campaigns": _campaigns(locale, window),
     }
 
@@ -392,11 +561,47 @@ def _products(locale: Locale) -> pd.DataFrame:
                 "term_months": p.get("term_months"),
                 "interest_rate": p["rate"][locale.code],
                 "annual_fee": p.get("annual_fee", {}).get(locale.code, 0.0),
+                "margin_rate": _margin_rate(p["type"], p["rate"][locale.code], locale),
+                "commission": MARGINS["insurance_commission"][locale.code]
+                if p["type"] == "insurance"
+                else 0.0,
             }
         )
     frame = pd.DataFrame(rows)
     frame["term_months"] = frame["term_months"].astype("Int64")
     return frame
+
+
+def _margin_rate(kind: str, rate: float, locale: Locale) -> float:
+    """What the bank earns on a product of this kind paying or charging ``rate`` (% a year):
+    deposits are lent on at the bank's funding rate, loans funded at it; funds earn their
+    management fee, cards the interchange on their spending, policies a commission instead."""
+    funding = MARGINS["funding_rate"][locale.code]
+    if kind in ("current", "savings", "term_deposit"):
+        margin = funding - rate
+    elif kind == "mortgage":
+        margin = rate - funding
+    elif kind == "fund":
+        margin = MARGINS["fund_fee"][locale.code]
+    elif kind == "credit_card":
+        margin = MARGINS["card_interchange"][locale.code]
+    else:
+        margin = 0.0
+    return round(max(margin, 0.0), 3)
+
+
+def _service_costs(locale: Locale) -> pd.DataFrame:
+    """What serving a customer costs the bank, per activity: a transaction by its channel, a
+    year of an open account's upkeep, a call to the call centre, a campaign's contact."""
+    rows = [
+        (activity, cost["en"], cost[locale.currency])
+        for activity, cost in SPEC["service_costs"].items()
+    ]
+    rows += [
+        (f"{channel} contact", f"One campaign contact by {channel}", price)
+        for channel, price in campaign_engine.CONTACT_COST[locale.currency].items()
+    ]
+    return pd.DataFrame(rows, columns=["activity", "description", "cost"])
 
 
 def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
@@ -424,6 +629,18 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
 # ---------------------------------------------------------------- one block of customers
 
 
+def _lowest(acct: np.ndarray, cents: np.ndarray, size: int) -> np.ndarray:
+    """Each account's lowest running balance among the given ones, at most 0."""
+    lowest = np.zeros(size, np.int64)
+    np.minimum.at(lowest, acct, cents)
+    return lowest
+
+
+def _hundreds(cents: np.ndarray) -> np.ndarray:
+    """Amounts in cents rounded up to whole hundreds of the currency."""
+    return (np.ceil(cents / 10000) * 10000).astype(np.int64)
+
+
 class BankBlock(Block):
     industry = "bank"
 
@@ -431,14 +648,17 @@ class BankBlock(Block):
         super().__init__(*args)
         window, locale, ref = self.window, self.locale, self.ref
         p = self.people
-        self.days = len(window.days)
+        # customers are simulated into the hidden future; day numbers from ``seen`` on are
+        # written only to the truth (the future_* tables)
+        self.days = len(window.all_days)
+        self.seen = len(window.days)
         start = np.datetime64(window.start.date(), "D")
         self.start = start
         self.reg = (p["registered_on"].to_numpy().astype("datetime64[D]") - start).astype(np.int64)
-        stopped = p["truth_stopped_on"].to_numpy().astype("datetime64[D]")
+        leaves = p["truth_leaves_on"].to_numpy().astype("datetime64[D]")
         self.stop = np.where(
-            np.isnat(stopped), NEVER, (stopped - start).astype(np.int64)
-        )  # population's stop dates fall inside the window or never
+            np.isnat(leaves), NEVER, (leaves - start).astype(np.int64)
+        )  # the day a customer leaves for good, in the seen days or the future, or never
         self.stop = np.where(self.stop < self.days, self.stop, NEVER)
         as_of = window.as_of
         self.age = ((as_of - p["birth_date"]).dt.days / 365.25).to_numpy()
@@ -448,7 +668,7 @@ class BankBlock(Block):
         self.activity = p["truth_activity"].to_numpy()
         self.wealth = p["truth_spend"].to_numpy()
         self.sensitivity = p["truth_price_sensitivity"].to_numpy()
-        self.month_first, self.month_last = window.month_ends()
+        self.month_first, self.month_last = month_ends(window)
         self.products = ref["products"]
         self.rate = self.products["interest_rate"].to_numpy() / 100
         digital = SPEC["digital"]
@@ -466,10 +686,7 @@ class BankBlock(Block):
     # -- which products each customer holds, and when opened and closed
     def _propensity(self, name: str) -> np.ndarray:
         """Relative propensity to hold a product type, from age, income and wealth."""
-        t = SPEC["product_types"][name]
-        effect = np.array([SPEC["income_effect"][b] for b in INCOMES])[self.income_code]
-        curve = np.interp(self.age, SPEC["ages"], t["age_curve"])
-        return curve * effect ** t["income_power"] * self.wealth ** t["wealth_power"]
+        return propensity(name, self.age, self.income_code, self.wealth)
 
     def _holdings(self):
         """Per product type: held, product, opening day and closing day (NEVER if open)."""
@@ -482,23 +699,18 @@ class BankBlock(Block):
         for code, name in enumerate(TYPES):
             t = SPEC["product_types"][name]
             u = rng.random((4, n))
-            pool = [i for i, p in enumerate(PRODUCTS) if p["type"] == name]
-            shares = np.array([PRODUCTS[i]["share"] for i in pool])
-            pick = np.searchsorted(np.cumsum(shares / shares.sum()), u[1], side="right")
-            pick = np.minimum(pick, len(pool) - 1)
-            if name == "credit_card":  # a card tier needs the income for it
-                pick = np.minimum(pick, self.income_code)
-            self.product[code] = np.array(pool)[pick]
+            self.product[code] = pick_product(name, u[1], self.income_code)
             if name == "current":
                 self.held[code], self.open[code] = True, self.reg
                 continue
-            p = np.clip(t["holding"] * self._propensity(name), 0, 0.97)
             if name == "term_deposit":  # a deposit that is running at some time in the window
                 term = self._term_days(self.product[code])
                 low = np.maximum(self.reg, -term)
+                p = holding_chance(name, self._propensity(name), low, last, self.seen)
                 opened = low + np.floor(u[2] * (last - low + 1)).astype(np.int64)
                 closed = np.where(opened + term <= last, opened + term, NEVER)
             else:
+                p = holding_chance(name, self._propensity(name), self.reg, last, self.seen)
                 opened = self.reg + np.floor(rng.exponential(t["delay_years"] * 365.25, n))
                 opened = opened.astype(np.int64)
                 life = rng.exponential(t["life_years"] * 365.25, n).astype(np.int64)
@@ -515,8 +727,7 @@ class BankBlock(Block):
         self.close = np.where(leaving, np.minimum(self.close, early), self.close)
 
     def _term_days(self, product_index: np.ndarray) -> np.ndarray:
-        months = np.array([p.get("term_months", 0) for p in PRODUCTS])[product_index]
-        return np.round(months * 365.25 / 12).astype(np.int64)
+        return term_days(product_index)
 
     # -- campaigns: replace organic openings in the window by the potential outcomes
     def _campaigns(self):
@@ -532,12 +743,15 @@ class BankBlock(Block):
             consent = self.people[f"consent_{c.channel}"].to_numpy()
             no_product = ~self.held[code] | (self.open[code] > launch)
             eligible = (self.reg <= launch - 90) & (self.stop > end) & no_product & consent
-            relative = self._propensity(c.product_type)
-            p_control = np.clip(spec["base"] * relative, 0, 0.5)
-            uplift = spec["uplift"] * (0.5 + self.sensitivity) * np.sqrt(relative)
             rng = self.rng(f"contact.{c.campaign_id}")
-            answered = rng.random(self.n) < 0.75 if c.channel == "phone" else np.ones(self.n, bool)
-            uplift = np.where(answered, uplift, 0.0)
+            answered = rng.random(self.n) < SPEC["offers"]["answered"].get(c.channel, 1.0)
+            p_control, uplift = response_chances(
+                spec["base"],
+                spec["uplift"],
+                self._propensity(c.product_type),
+                self.sensitivity,
+                answered,
+            )
             result = campaign_engine.run(
                 self.seed,
                 self.no,
@@ -751,30 +965,46 @@ class BankBlock(Block):
         )
         return [np.concatenate(column) for column in zip(*parts, strict=True)]
 
-    def _no_overdrafts(self, acct, day, kind, cents):
-        """Raise the starting money of deposit accounts so their balance never goes below 0."""
+    def _no_overdrafts(self, acct, day, kind, channel, cents):
+        """Keep deposit accounts from going below 0: raise the money an account starts with
+        enough for the seen days (for the whole time if opened in the hidden future), and in
+        the future move money in on the day it would go short; so the past does not depend
+        on the future. Returns the events with those top-ups added."""
         # credits before debits on the same day
         key = arrays.pack((acct, len(self.a_id)), (day + 1, self.days + 2), (cents < 0, 2))
         order = np.argsort(key, kind="stable")
-        sorted_acct = acct[order]
-        running = arrays.run_cumsum(sorted_acct, cents[order]) + self.opening[sorted_acct]
-        lowest = np.zeros(len(self.a_id), np.int64)
-        first = np.flatnonzero(arrays.starts(sorted_acct))
-        if len(first):
-            lowest[sorted_acct[first]] = np.minimum(np.minimum.reduceat(running, first), 0)
+        s_acct, s_day = acct[order], day[order]
+        running = arrays.run_cumsum(s_acct, cents[order]) + self.opening[s_acct]
+        counted = (s_day < self.seen) | (self.a_open[s_acct] >= self.seen)
         deposit = np.isin(
             self.a_type, [TYPE[t] for t in ("current", "savings", "fund", "term_deposit")]
         )
-        short = np.where(deposit & (lowest < 0), -lowest, 0)
-        short = np.ceil(short / 10000) * 10000  # whole hundreds
-        short = short.astype(np.int64)
+        short = _hundreds(-_lowest(s_acct[counted], running[counted], len(self.a_id)))
+        short = np.where(deposit, short, 0)
         before = self.a_open < 0
         self.opening = self.opening + np.where(before, short, 0)
         first_row = self.first_rows  # each new account's opening deposit
         cents = cents.copy()
         cents[first_row] += short[acct[first_row]]
         self.a_start = self.a_start + np.where(before, 0, short)
-        return cents
+        # the hidden future: a transfer in on the first day an account would go short
+        running = running + short[s_acct]
+        dips = np.flatnonzero(~counted & (running < 0) & deposit[s_acct])
+        top_up = _hundreds(-_lowest(s_acct[dips], running[dips], len(self.a_id)))
+        first_dip = dips[arrays.starts(s_acct[dips])]
+        who = s_acct[first_dip]
+        n = len(who)
+        topped = (
+            who,
+            s_day[first_dip],
+            np.full(n, KIND["transfer_in"]),
+            np.where(self.digital[self.a_who[who]] > 0.5, CHANNEL["mobile"], CHANNEL["branch"]),
+            top_up[who],
+        )
+        return [
+            np.concatenate([x, extra]).astype(np.int64)
+            for x, extra in zip((acct, day, kind, channel, cents), topped, strict=True)
+        ]
 
     def _monthly(self, acct, day, cents):
         """Month by month: card repayments, mortgage repayments and interest, then balances."""
@@ -863,7 +1093,7 @@ class BankBlock(Block):
         contacts = self._campaigns()
         self._accounts()
         acct, day, kind, channel, cents = self._flows()
-        cents = self._no_overdrafts(acct, day, kind, cents)
+        acct, day, kind, channel, cents = self._no_overdrafts(acct, day, kind, channel, cents)
         d_acct, d_day, d_kind, d_channel, d_cents = self._monthly(acct, day, cents)
         acct = np.concatenate([acct, d_acct]).astype(np.int64)
         day = np.concatenate([day, d_day]).astype(np.int64)
@@ -894,13 +1124,17 @@ class BankBlock(Block):
         key = arrays.pack((acct, len(self.a_id)), (day + 1, self.days + 2), (last_of_day, 2))
         order = np.argsort(key, kind="stable")
         acct, day, kind, channel, cents = (x[order] for x in (acct, day, kind, channel, cents))
+        balance, live = self._balance_grid(acct, day, cents)
+        # students see everything up to the as-of date; the future goes to the truth
+        events = {"acct": acct, "day": day, "kind": kind, "channel": channel, "cents": cents}
         return {
             "customers": self._customers(),
             "accounts": self._account_table(),
             "transactions": self._transactions(acct, day, kind, channel, cents),
-            "monthly_balances": self._balances(acct, day, cents),
+            "monthly_balances": self._balances(balance, live),
             **self._contacts(contacts),
             **self._truth(),
+            **self._future(events, balance, live),
         }
 
     def _date(self, day: np.ndarray) -> np.ndarray:
@@ -912,21 +1146,31 @@ class BankBlock(Block):
         return frame[[c.name for c in SCHEMA.table("customers").columns]]
 
     def _account_table(self) -> pd.DataFrame:
-        closed = self._date(np.where(self.a_close < self.days, self.a_close, 0))
+        """The accounts opened by the as-of date; one closed after it shows as open."""
+        shown = self.a_open < self.seen
+        closed = np.where(self.a_close < self.seen, self.a_close, 0)[shown]
         return pd.DataFrame(
             {
-                "account_id": self.a_id,
-                "customer_id": self.ids[self.a_who],
-                "product_id": PRODUCT_BASE + self.a_product,
-                "branch_id": self.a_branch,
-                "opened_on": self._date(self.a_open),
-                "closed_on": np.where(self.a_close < self.days, closed, np.datetime64("NaT")),
-                "opening_balance": self.opening / 100,
+                "account_id": self.a_id[shown],
+                "customer_id": self.ids[self.a_who[shown]],
+                "product_id": PRODUCT_BASE + self.a_product[shown],
+                "branch_id": self.a_branch[shown],
+                "opened_on": self._date(self.a_open[shown]),
+                "closed_on": np.where(
+                    self.a_close[shown] < self.seen, self._date(closed), np.datetime64("NaT")
+                ),
+                "opening_balance": self.opening[shown] / 100,
             }
         )
 
     def _transactions(self, acct, day, kind, channel, cents) -> pa.Table:
+        """The statement lines up to the as-of date, numbered per account (the future's go on
+        from there)."""
         seq = arrays.rank(acct)
+        seen = day < self.seen
+        acct, day, kind, channel, cents, seq = (
+            x[seen] for x in (acct, day, kind, channel, cents, seq)
+        )
         return pa.Table.from_arrays(
             [
                 pa.array(self.a_id[acct] * TRANSACTION_NUMBERS + seq),
@@ -939,7 +1183,9 @@ class BankBlock(Block):
             schema=SCHEMA.table("transactions").arrow,
         )
 
-    def _balances(self, acct, day, cents) -> pa.Table:
+    def _balance_grid(self, acct, day, cents) -> tuple[np.ndarray, np.ndarray]:
+        """Each account's balance (cents) at each month end up to the future's end, and
+        whether it has one then (open, and not a policy)."""
         n_months = len(self.month_last)
         month_of = np.searchsorted(self.month_last, day)
         size = len(self.a_id) * (n_months + 1)
@@ -949,7 +1195,11 @@ class BankBlock(Block):
         ends = self.month_last[None, :]
         live = (self.a_open[:, None] <= ends) & (self.a_close[:, None] > ends)
         live &= np.isin(self.a_type, [TYPE[t] for t in BALANCE_TYPES])[:, None]
-        rows, months = np.nonzero(live)
+        return balance, live
+
+    def _balances(self, balance, live) -> pa.Table:
+        """The month-end balances students see: the months ended by the as-of date."""
+        rows, months = np.nonzero(live & (self.month_last < self.seen)[None, :])
         return pa.Table.from_arrays(
             [
                 pa.array(self.a_id[rows]),
@@ -1000,6 +1250,87 @@ class BankBlock(Block):
                     "stopped_on": p["truth_stopped_on"],
                 }
             )
+        }
+
+    def _future(self, events: dict, balance: np.ndarray, live: np.ndarray) -> dict:
+        """The hidden future: each customer's year after the as-of date (transactions, products
+        opened, balances at its end, what the bank earned and spent on them) and the accounts
+        opened in it."""
+        new = np.flatnonzero(self.a_open >= self.seen)
+        no_amount = np.isin(self.a_type[new], [TYPE["credit_card"], TYPE["insurance"]])
+        openings = pd.DataFrame(
+            {
+                "account_id": self.a_id[new],
+                "customer_id": self.ids[self.a_who[new]],
+                "product_id": PRODUCT_BASE + self.a_product[new],
+                "opened_on": self._date(self.a_open[new]),
+                "amount": np.where(no_amount, 0, np.abs(self.a_start[new])) / 100,
+            }
+        )
+        later = events["day"] >= self.seen
+        acct, channel = events["acct"][later], events["channel"][later]
+        made = channel != CHANNEL["system"]
+        deposit = np.isin(self.a_type, [TYPE[t] for t in ("current", "savings", "term_deposit")])
+        fund = self.a_type == TYPE["fund"]
+        owed = np.isin(self.a_type, [TYPE["mortgage"], TYPE["credit_card"]])
+        at_end = np.where(live[:, -1], balance[:, -1], 0)
+        money = self._earnings({k: v[later] for k, v in events.items()}, balance, live)
+        leaves = self.people["truth_leaves_on"]
+        customers = pd.DataFrame(
+            {
+                "customer_id": self.ids,
+                "leaves_on": leaves.where(leaves > self.window.as_of),
+                "transactions": np.bincount(self.a_who[acct[made]], minlength=self.n),
+                "products_opened": np.bincount(self.a_who[new], minlength=self.n),
+                "deposits": self._per_customer(np.where(deposit | fund, at_end, 0)),
+                "owed": self._per_customer(np.where(owed, -at_end, 0)),
+                **money,
+                "profit": (money["interest_margin"] + money["fees"] - money["cost_to_serve"]).round(
+                    2
+                ),
+            }
+        )
+        return {"future_customers": customers, "future_account_openings": openings}
+
+    def _per_customer(self, cents: np.ndarray) -> np.ndarray:
+        """Per-account amounts in cents summed per customer, in currency units."""
+        return np.round(np.bincount(self.a_who, weights=cents, minlength=self.n)) / 100
+
+    def _earnings(self, events: dict, balance: np.ndarray, live: np.ndarray) -> dict:
+        """What the bank earned on each customer in the hidden future and what serving them
+        cost (currency units): the margin on each month end's balances, fees of every kind,
+        and each transaction's and open account's cost (``events`` are the future's)."""
+        products = self.ref["products"]
+        rate = products["margin_rate"].to_numpy()[self.a_product] / 100 / 12
+        months = self.month_last >= self.seen
+        month_balance = np.where(live[:, months], np.abs(balance[:, months]), 0).sum(axis=1)
+        interest = np.isin(
+            self.a_type, [TYPE[t] for t in ("current", "savings", "term_deposit", "mortgage")]
+        )
+        open_months = (
+            (self.a_open[:, None] <= self.month_last[months])
+            & (self.a_close[:, None] > self.month_last[months])
+        ).sum(axis=1)
+        commission = products["commission"].to_numpy()[self.a_product] / 12
+        acct, kind, cents = events["acct"], events["kind"], events["cents"]
+        card = self.a_type[acct] == TYPE["credit_card"]
+        spent = card & (kind == KIND["card_payment"])
+        fee_lines = np.bincount(acct[kind == KIND["fee"]], -cents[kind == KIND["fee"]], len(rate))
+        card_spend = np.bincount(acct[spent], -cents[spent], len(rate))
+        fees = (
+            fee_lines
+            + np.where(self.a_type == TYPE["fund"], month_balance * rate, 0)
+            + card_spend * rate * 12
+            + open_months * commission * 100
+        )
+        costs = self.ref["service_costs"].set_index("activity")["cost"]
+        unit = np.array([costs.get(f"{c} transaction", 0.0) for c in CHANNELS]) * 100
+        upkeep = open_months * costs["account upkeep"] / 12 * 100
+        serving = np.bincount(acct, unit[events["channel"]], len(rate)) + upkeep
+        return {
+            "interest_margin": self._per_customer(np.where(interest, month_balance * rate, 0)),
+            "fees": self._per_customer(fees),
+            "cost_to_serve": self._per_customer(serving),
         }
 
 

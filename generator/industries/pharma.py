@@ -2,9 +2,14 @@
 
 What the data must teach (the multinational drug maker in China, textbook chapter 3, section 4,
 case 3) is planted here: a few doctors write most prescriptions (an ABC pyramid), patients
-refill on their pack size with gaps and some stop for good, and a patient-support programme
-with SMS reminders, randomised among new patients, raises adherence (the proportion of days
-covered, PDC) by a known amount. Rates live in ``pharma.json`` beside this file, with sources.
+refill on their pack size with gaps, now and then take a break off therapy and come back, and
+some stop for good, and a patient-support programme with SMS reminders, randomised among new
+patients, raises adherence (the proportion of days covered, PDC) by a known amount. Products
+carry their cost of goods, and ``unit_costs`` what a detailing call, an SMS reminder and an
+enrolment cost. Patients are simulated 12 months past the as-of date; that hidden future goes
+only to the truth (``future_customers``, ``future_refills``, ``future_prescriptions``), and
+:mod:`generator.industries.pharma_campaign` runs the programme on any list of patients in it.
+Rates live in ``pharma.json`` beside this file, with sources.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import pyarrow as pa
 from generator import acquisition, arrays, population
 from generator.blocks import Block
 from generator.calendar import day_weights, sample_days
+from generator.campaigns import CONTACT_COST
+from generator.industries.pharma_campaign import gap_days, programme_gaps, with_programme
 from generator.locales import Locale
 from generator.population import Window
 from generator.schema import Column, Schema, Table
@@ -37,8 +44,18 @@ SPECIALTY_NAMES = tuple(
 )
 GROUPS = ("programme", "usual care")
 CALL_CHANNELS = tuple(SPEC["detailing"]["channels"])
+AUDIENCES = ("primary care", "specialist", "patient")  # whom a unit cost is for
+ACTIVITIES = (*CALL_CHANNELS, "sms reminder", "programme enrolment")
 PEOPLE = "patients"  # the table of the people each block is made of
-EVENTS = ("prescriptions", "refills", "reminders", "detailing_calls")  # counted by the benchmark
+# the event tables, seen and in the hidden future (the benchmark counts their rows)
+EVENTS = (
+    "prescriptions",
+    "refills",
+    "reminders",
+    "detailing_calls",
+    "future_prescriptions",
+    "future_refills",
+)
 PRODUCT_BASE = 101  # the first product id; ids are consecutive
 # a prescription, fill or reminder number is the patient number followed by three digits
 EVENT_NUMBERS = 1_000
@@ -72,6 +89,64 @@ _person = tuple(
     if c.name not in HIDDEN_PERSON_FIELDS
 )
 _region = C("region_id", "int", "Sales region", "销售大区", references="regions.region_id")
+_PATIENT = C("patient_id", "int", "Patient", "患者编号", references="patients.patient_id")
+_PRESCRIPTION = (
+    C("prescription_id", "int", "Prescription number", "处方编号"),
+    _PATIENT,
+    C(
+        "doctor_id",
+        "int",
+        "Prescribing doctor",
+        "医生编号",
+        references="doctors.doctor_id",
+    ),
+    C("product_id", "int", "Product", "产品编号", references="products.product_id"),
+    C("written_on", "date", "Date written", "开方日期"),
+    C(
+        "packs_per_fill",
+        "int",
+        "Packs dispensed at each fill",
+        "每次取药盒数",
+        check="packs_per_fill > 0",
+    ),
+    C(
+        "fills_authorised",
+        "int",
+        "Number of fills the prescription allows",
+        "可取药次数",
+        check="fills_authorised > 0",
+    ),
+)
+_REFILL = (
+    C("refill_id", "int", "Dispensing number", "取药编号"),
+    C(
+        "prescription_id",
+        "int",
+        "Prescription",
+        "处方编号",
+        references="prescriptions.prescription_id",
+    ),
+    _PATIENT,
+    C("product_id", "int", "Product", "产品编号", references="products.product_id"),
+    C(
+        "fill_number",
+        "int",
+        "1 for the first fill of the prescription, 2... for refills",
+        "第几次取药",
+        check="fill_number > 0",
+    ),
+    C("dispensed_on", "date", "Date dispensed", "取药日期"),
+    C("packs", "int", "Packs dispensed", "盒数", check="packs > 0"),
+    C("days_supply", "int", "Days the packs last", "供药天数", unit="days"),
+    C("amount", "money", "packs × price", "金额", unit="currency"),
+)
+# in the hidden future, a refill may be of a prescription written there
+_FUTURE_RX = C(
+    "prescription_id",
+    "int",
+    "Prescription (in prescriptions, or in future_prescriptions if written in the future)",
+    "处方编号",
+)
 
 SCHEMA = Schema(
     industry="pharma",
@@ -163,8 +238,34 @@ SCHEMA = Schema(
                     unit="currency",
                 ),
                 C("launched_on", "date", "Launch date", "上市日期"),
+                C(
+                    "unit_cost",
+                    "money",
+                    "Cost of goods per pack (making, packing and shipping it)",
+                    "每盒成本",
+                    check="unit_cost > 0",
+                    unit="currency",
+                ),
             ),
             key=("product_id",),
+        ),
+        Table(
+            "unit_costs",
+            "What serving doctors and patients costs the company, per unit",
+            "服务成本",
+            (
+                C("activity", "category", "What is done", "活动", values=ACTIVITIES),
+                C(
+                    "audience",
+                    "category",
+                    "For whom: a primary-care doctor, a specialist or a patient",
+                    "对象",
+                    values=AUDIENCES,
+                ),
+                C("unit", "str", "What the cost is counted per", "计量单位"),
+                C("cost", "money", "Cost per unit", "单位成本", check="cost > 0", unit="currency"),
+            ),
+            key=("activity", "audience"),
         ),
         acquisition.table(tuple(SPEC["acquisition"]["cost"]["en_US"])),
         Table(
@@ -200,62 +301,14 @@ SCHEMA = Schema(
             "prescriptions",
             "Prescriptions written by doctors",
             "处方",
-            (
-                C("prescription_id", "int", "Prescription number", "处方编号"),
-                C("patient_id", "int", "Patient", "患者编号", references="patients.patient_id"),
-                C(
-                    "doctor_id",
-                    "int",
-                    "Prescribing doctor",
-                    "医生编号",
-                    references="doctors.doctor_id",
-                ),
-                C("product_id", "int", "Product", "产品编号", references="products.product_id"),
-                C("written_on", "date", "Date written", "开方日期"),
-                C(
-                    "packs_per_fill",
-                    "int",
-                    "Packs dispensed at each fill",
-                    "每次取药盒数",
-                    check="packs_per_fill > 0",
-                ),
-                C(
-                    "fills_authorised",
-                    "int",
-                    "Number of fills the prescription allows",
-                    "可取药次数",
-                    check="fills_authorised > 0",
-                ),
-            ),
+            _PRESCRIPTION,
             key=("prescription_id",),
         ),
         Table(
             "refills",
             "Dispensings against a prescription: the first fill and its refills",
             "取药(续方)记录",
-            (
-                C("refill_id", "int", "Dispensing number", "取药编号"),
-                C(
-                    "prescription_id",
-                    "int",
-                    "Prescription",
-                    "处方编号",
-                    references="prescriptions.prescription_id",
-                ),
-                C("patient_id", "int", "Patient", "患者编号", references="patients.patient_id"),
-                C("product_id", "int", "Product", "产品编号", references="products.product_id"),
-                C(
-                    "fill_number",
-                    "int",
-                    "1 for the first fill of the prescription, 2... for refills",
-                    "第几次取药",
-                    check="fill_number > 0",
-                ),
-                C("dispensed_on", "date", "Date dispensed", "取药日期"),
-                C("packs", "int", "Packs dispensed", "盒数", check="packs > 0"),
-                C("days_supply", "int", "Days the packs last", "供药天数", unit="days"),
-                C("amount", "money", "packs × price", "金额", unit="currency"),
-            ),
+            _REFILL,
             key=("refill_id",),
             indexes=("dispensed_on",),
         ),
@@ -368,6 +421,68 @@ SCHEMA = Schema(
             key=("patient_id",),
             truth=True,
         ),
+        *population.future_tables(
+            _PATIENT,
+            (
+                C("refills", "int", "Dispensings in the hidden future", "未来取药次数"),
+                C("packs", "int", "Packs dispensed in the hidden future", "未来盒数"),
+                C("amount", "money", "Their amount (packs × price)", "未来金额", unit="currency"),
+                C(
+                    "margin",
+                    "money",
+                    "Their gross margin (packs × (price − unit_cost))",
+                    "未来毛利",
+                    unit="currency",
+                ),
+                C(
+                    "pdc",
+                    "float",
+                    "Proportion of the hidden future's days covered (supply dispensed before the "
+                    "as-of date counts for the days it lasts into it)",
+                    "未来PDC",
+                ),
+                C(
+                    "next_refill_on",
+                    "date",
+                    "First dispensing after the as-of date (empty: none in the hidden future)",
+                    "下次取药日期",
+                    nullable=True,
+                ),
+            ),
+        ),
+        Table(
+            "future_refills",
+            "Dispensings of the hidden future (the 12 months after the as-of date)",
+            "未来取药记录",
+            (
+                *(_FUTURE_RX if c.name == "prescription_id" else c for c in _REFILL),
+                C(
+                    "margin",
+                    "money",
+                    "Gross margin: packs × (price − unit_cost)",
+                    "毛利",
+                    unit="currency",
+                ),
+                C(
+                    "break_days",
+                    "int",
+                    "Days of a break off therapy before this dispensing, on top of the patient's "
+                    "usual gap (0: none); the support programme does not shorten them",
+                    "停药间歇天数",
+                    unit="days",
+                ),
+            ),
+            key=("refill_id",),
+            truth=True,
+        ),
+        Table(
+            "future_prescriptions",
+            "Prescriptions first dispensed in the hidden future",
+            "未来处方",
+            _PRESCRIPTION,
+            key=("prescription_id",),
+            truth=True,
+        ),
     ),
 )
 
@@ -420,8 +535,8 @@ def _sizes(customers: int, regions: int) -> tuple[int, int, int]:
 
 
 def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
-    """Regions, hospitals, reps, doctors (one per ~25 patients), products and the spend per
-    acquisition channel."""
+    """Regions, hospitals, reps, doctors (one per ~25 patients), products, the unit costs of
+    serving doctors and patients and the spend per acquisition channel."""
     regions = SPEC["regions"][locale.code]
     n_doctors, n_hospitals, n_reps = _sizes(customers, len(regions))
     geo = locale.geography
@@ -446,6 +561,7 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
         "reps": reps,
         "doctors": doctors,
         "products": products,
+        "unit_costs": _unit_costs(locale),
         "channel_spend": acquisition.channel_spend(seed, "pharma", SPEC, locale, window, customers),
         "doctor_truth": truth,
     }
@@ -599,8 +715,34 @@ def _products(locale, window) -> pd.DataFrame:
                 (window.as_of - pd.DateOffset(years=p["launched_years_before"])).normalize()
                 for p in PRODUCTS
             ],
+            "unit_cost": _price_and_cost(locale)[1],
         }
     )
+
+
+def _price_and_cost(locale: Locale) -> tuple[np.ndarray, np.ndarray]:
+    """Each product's price per pack and its cost of goods (its ``cost_share`` of the price),
+    in the locale's currency."""
+    price = np.array([p["price"][locale.code] for p in PRODUCTS])
+    cost = np.round(price * np.array([p["cost_share"] for p in PRODUCTS]), 2)
+    return price, cost
+
+
+def _unit_costs(locale: Locale) -> pd.DataFrame:
+    """The cost of each detailing call by channel and doctor (primary care or specialist), of
+    an SMS reminder (what the kit's campaigns charge for an SMS) and of enrolling a patient in
+    the support programme."""
+    costs = SPEC["costs"]
+    rows = [
+        (channel, audience, "attendee" if channel == "meeting" else "call", cost)
+        for channel, by_audience in costs["call"][locale.code].items()
+        for audience, cost in by_audience.items()
+    ]
+    rows.append(("sms reminder", "patient", "message", CONTACT_COST[locale.currency]["sms"]))
+    rows.append(
+        ("programme enrolment", "patient", "patient", costs["programme_enrolment"][locale.code])
+    )
+    return pd.DataFrame(rows, columns=["activity", "audience", "unit", "cost"])
 
 
 def _area_products() -> tuple[np.ndarray, np.ndarray]:
@@ -668,11 +810,15 @@ class PharmaBlock(Block):
         super().__init__(*args)
         window = self.window
         start = window.start
-        self.n_days = len(window.days)
+        # patients are simulated into the hidden future; day numbers from ``seen`` on are
+        # written only to the truth (the future_* tables)
+        self.seen = len(window.days)
+        self.n_days = len(window.all_days)
         self.registered = (self.people["registered_on"] - start).dt.days.to_numpy()
-        stopped = self.people["truth_stopped_on"]
-        stop = (stopped - start).dt.days.to_numpy(dtype=float, na_value=np.inf)
-        self.stop = np.minimum(stop, self.n_days)  # first day with no fill (as-of + 1 at most)
+        leaves = self.people["truth_leaves_on"]
+        stop = (leaves - start).dt.days.to_numpy(dtype=float, na_value=np.inf)
+        self.stop = np.minimum(stop, self.n_days)  # first day with no fill (the future's end)
+        self.start = np.datetime64(start.date(), "D")
 
     def _doctor_and_product(self) -> tuple[np.ndarray, np.ndarray]:
         """A doctor in the patient's own sales region (heavy-tailed weights), then a product."""
@@ -707,9 +853,6 @@ class PharmaBlock(Block):
         therapy, programme = SPEC["therapy"], SPEC["programme"]
         doctor, product = self._doctor_and_product()
         pack_days = np.array([q["pack_days"] for q in PRODUCTS])[product]
-        price_cents = np.round(
-            np.array([q["price"][self.locale.code] for q in PRODUCTS]) * 100
-        ).astype(np.int64)[product]
 
         # adherence propensity from the latent segment; the programme closes part of the gap
         rng = self.rng("adherence")
@@ -718,7 +861,7 @@ class PharmaBlock(Block):
         a = np.array([s["adherence_a"] for s in segments.values()])[segment]
         b = np.array([s["adherence_b"] for s in segments.values()])[segment]
         adherence = np.clip(rng.beta(a, b), 0.05, 0.995)
-        adherence_programme = adherence + programme["gap_closed"] * (1 - adherence)
+        adherence_programme = with_programme(adherence, programme["gap_closed"])
 
         # the first fill: the day of registration, or within the first pack for patients
         # already on therapy before the window
@@ -730,7 +873,8 @@ class PharmaBlock(Block):
         )
 
         # slots: each patient's possible fills (at most one a pack from the first fill to the
-        # as-of date), kept flat and sorted by patient; prescriptions of 1-3 fills of 1-3 packs
+        # hidden future's end), kept flat and sorted by patient; prescriptions of 1-3 fills of
+        # 1-3 packs
         h = programme["follow_up_days"]
         room = np.maximum(self.n_days - 1 - first, -1) // pack_days + 1
         patient = np.repeat(np.arange(n), room)
@@ -752,28 +896,31 @@ class PharmaBlock(Block):
         fill_number = position - rx_start[at] + 1
         supply = packs * pack_days[patient]
 
-        # gaps: the same draws under both potential adherences (a gap of supply × E × (1/a − 1)
-        # keeps the expected share of days covered at about a)
+        # gaps: the same draws under both potential adherences, and now and then a break off
+        # therapy on top, which the programme does not shorten
         draw = self.rng("gaps").exponential(1.0, size)
+        gap = gap_days(supply, draw, adherence[patient])
+        pause = self._breaks(size)
 
-        def schedule(adh):
-            gap = np.floor(supply * draw * (1 / adh[patient] - 1) + 0.5).astype(np.int64)
-            step = supply + gap
+        def schedule(gaps):
+            step = supply + gaps
             return first[patient] + arrays.run_cumsum(patient, step) - step
 
         # the randomised programme: new patients with SMS consent, first fill in its run
-        launch = self.n_days - programme["launch_days_before_as_of"]
+        launch = self.seen - programme["launch_days_before_as_of"]
         eligible = (
             ~prevalent
             & (first >= launch)
-            & (first <= self.n_days - 1 - h)
+            & (first <= self.seen - 1 - h)
             & (first < self.stop)
             & p["consent_sms"].to_numpy()
         )
         group_draw = self.rng("programme").random(n)
         enrolled = eligible & (group_draw < programme["share_enrolled"])
-        day_usual = schedule(adherence)
-        day_programme = schedule(adherence_programme)
+        day_usual = schedule(gap + pause)
+        day_programme = schedule(
+            programme_gaps(gap, adherence[patient], programme["gap_closed"]) + pause
+        )
         day = np.where(enrolled[patient], day_programme, day_usual)
         alive = self.stop[patient]
         end = first[patient] + h
@@ -783,48 +930,37 @@ class PharmaBlock(Block):
             covered = np.where(counted, np.minimum(supply, end - days), 0)
             return np.bincount(patient, weights=covered, minlength=n) / h
 
-        # no fill on or after the stop date, or after the as-of date
-        valid = (day < alive) & (day <= self.n_days - 1)
-        start = np.datetime64(self.window.start.date(), "D")
-        v = np.flatnonzero(valid)
-        pid = self.ids[patient[v]]
-        refills = pa.Table.from_arrays(
-            [
-                pa.array(pid * EVENT_NUMBERS + position[v] + 1),
-                pa.array(pid * EVENT_NUMBERS + rx[v] + 1),
-                pa.array(pid),
-                pa.array(PRODUCT_BASE + product[patient[v]]),
-                pa.array(fill_number[v]),
-                pa.array(start + day[v].astype("timedelta64[D]")),
-                pa.array(packs[v]),
-                pa.array(supply[v]),
-                pa.array(packs[v] * price_cents[patient[v]] / 100),
-            ],
-            schema=SCHEMA.table("refills").arrow,
+        # no fill on or after the stop date (nor after the future's end); students see the
+        # fills up to the as-of date, the future's go to the truth
+        valid = day < alive
+        v = np.flatnonzero(valid & (day < self.seen))
+        f = np.flatnonzero(valid & (day >= self.seen))
+        events = dict(
+            patient=patient,
+            position=position,
+            rx=rx,
+            new=new,
+            day=day,
+            packs=packs,
+            supply=supply,
+            fill_number=fill_number,
+            fills=fills_rx,
+            product=product,
+            doctor=doctor,
+            # the break before each fill: the one after the patient's previous fill
+            pause=np.where(position > 0, np.r_[0, pause[:-1]], 0),
         )
-        w = v[new[v]]
-        doctor_ids = self.ref["doctors"]["doctor_id"].to_numpy()
-        prescriptions = pa.Table.from_arrays(
-            [
-                pa.array(self.ids[patient[w]] * EVENT_NUMBERS + rx[w] + 1),
-                pa.array(self.ids[patient[w]]),
-                pa.array(doctor_ids[doctor[patient[w]]]),
-                pa.array(PRODUCT_BASE + product[patient[w]]),
-                pa.array(start + day[w].astype("timedelta64[D]")),
-                pa.array(packs[w]),
-                pa.array(fills_rx[w]),
-            ],
-            schema=SCHEMA.table("prescriptions").arrow,
-        )
+        refills = self._refills(events, v)
+        prescriptions = self._prescriptions(events, v)
 
         # reminders: a few days before each refill falls due, while on therapy
         due = day + supply - programme["reminder_days_before"]
-        m = np.flatnonzero(valid & enrolled[patient] & (due < alive) & (due <= self.n_days - 1))
+        m = np.flatnonzero(valid & enrolled[patient] & (due < alive) & (due <= self.seen - 1))
         reminders = pa.Table.from_arrays(
             [
                 pa.array(self.ids[patient[m]] * EVENT_NUMBERS + position[m] + 1),
                 pa.array(self.ids[patient[m]]),
-                pa.array(start + due[m].astype("timedelta64[D]")),
+                pa.array(self.start + due[m].astype("timedelta64[D]")),
                 pa.array(np.full(len(m), "sms", dtype=object), pa.string()),
             ],
             schema=SCHEMA.table("reminders").arrow,
@@ -832,7 +968,7 @@ class PharmaBlock(Block):
 
         who = np.flatnonzero(eligible)
         phones = p["phone"].to_numpy(dtype=object)
-        index_date = start + first[who].astype("timedelta64[D]")
+        index_date = self.start + first[who].astype("timedelta64[D]")
         programme_table = pd.DataFrame(
             {
                 "patient_id": self.ids[who],
@@ -873,7 +1009,102 @@ class PharmaBlock(Block):
             "reminders": reminders,
             "patient_truth": patient_truth,
             "programme_truth": programme_truth,
+            "future_customers": self._future_customers(events, np.flatnonzero(valid), f),
+            "future_refills": self._refills(events, f, future=True),
+            "future_prescriptions": self._prescriptions(events, f, future=True),
         }
+
+    def _breaks(self, size: int) -> np.ndarray:
+        """Days of a break off therapy after each of ``size`` fill slots (0: none): a share of
+        gaps, lognormal lengths."""
+        spec = SPEC["therapy"]["breaks"]
+        rng = self.rng("breaks")
+        on_break = np.flatnonzero(rng.random(size) < spec["share"])
+        days = np.zeros(size, np.int64)
+        length = rng.lognormal(np.log(spec["median_days"]), spec["sigma"], len(on_break))
+        days[on_break] = np.floor(length)
+        return days
+
+    def _money(self, events: dict, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The amount (packs × price) and gross margin (packs × (price − unit cost)) of the
+        fills at ``rows``, in cents."""
+        product = events["product"][events["patient"][rows]]
+        price, cost = (np.round(c * 100).astype(np.int64) for c in _price_and_cost(self.locale))
+        packs = events["packs"][rows]
+        return packs * price[product], packs * (price - cost)[product]
+
+    def _refills(self, events: dict, rows: np.ndarray, future: bool = False) -> pa.Table:
+        """The dispensings at ``rows`` of the block's fill slots (``events``); in the hidden
+        future with their gross margin."""
+        patient = events["patient"][rows]
+        pid = self.ids[patient]
+        amount, margin = self._money(events, rows)
+        columns = [
+            pa.array(pid * EVENT_NUMBERS + events["position"][rows] + 1),
+            pa.array(pid * EVENT_NUMBERS + events["rx"][rows] + 1),
+            pa.array(pid),
+            pa.array(PRODUCT_BASE + events["product"][patient]),
+            pa.array(events["fill_number"][rows]),
+            pa.array(self.start + events["day"][rows].astype("timedelta64[D]")),
+            pa.array(events["packs"][rows]),
+            pa.array(events["supply"][rows]),
+            pa.array(amount / 100),
+        ]
+        if future:
+            columns += [pa.array(margin / 100), pa.array(events["pause"][rows])]
+        return pa.Table.from_arrays(
+            columns, schema=SCHEMA.table("future_refills" if future else "refills").arrow
+        )
+
+    def _prescriptions(self, events: dict, rows: np.ndarray, future: bool = False) -> pa.Table:
+        """The prescriptions first filled at ``rows`` of the block's fill slots."""
+        w = rows[events["new"][rows]]
+        patient = events["patient"][w]
+        doctor_ids = self.ref["doctors"]["doctor_id"].to_numpy()
+        return pa.Table.from_arrays(
+            [
+                pa.array(self.ids[patient] * EVENT_NUMBERS + events["rx"][w] + 1),
+                pa.array(self.ids[patient]),
+                pa.array(doctor_ids[events["doctor"][patient]]),
+                pa.array(PRODUCT_BASE + events["product"][patient]),
+                pa.array(self.start + events["day"][w].astype("timedelta64[D]")),
+                pa.array(events["packs"][w]),
+                pa.array(events["fills"][w]),
+            ],
+            schema=SCHEMA.table("future_prescriptions" if future else "prescriptions").arrow,
+        )
+
+    def _future_customers(self, events: dict, valid: np.ndarray, rows: np.ndarray):
+        """Each patient in the hidden future: the fills at ``rows`` summed, the share of its
+        days covered by every fill (``valid``: those before the as-of date count for the
+        supply they carry over), the first refill and the day they stop for good."""
+        n, patient = self.n, events["patient"]
+        amount, margin = self._money(events, rows)
+        day, supply = events["day"][valid], events["supply"][valid]
+        covered = np.clip(
+            np.minimum(day + supply, self.n_days) - np.maximum(day, self.seen), 0, None
+        )
+        first = np.full(n, np.datetime64("NaT"), "datetime64[D]")
+        order = rows[::-1]  # latest first: the earliest fill wins
+        first[patient[order]] = self.start + events["day"][order].astype("timedelta64[D]")
+        leaves = self.people["truth_leaves_on"]
+        return pd.DataFrame(
+            {
+                "patient_id": self.ids,
+                "leaves_on": leaves.where(leaves > self.window.as_of),
+                "refills": np.bincount(patient[rows], minlength=n),
+                "packs": np.bincount(
+                    patient[rows], weights=events["packs"][rows], minlength=n
+                ).astype(np.int64),
+                "amount": arrays.group_sum(patient[rows], amount, n) / 100,
+                "margin": arrays.group_sum(patient[rows], margin, n) / 100,
+                "pdc": (
+                    np.bincount(patient[valid], weights=covered, minlength=n)
+                    / (self.n_days - self.seen)
+                ).round(4),
+                "next_refill_on": first,
+            }
+        )
 
 
 def source_lists(ref: dict[str, pd.DataFrame], locale: Locale) -> dict[str, pd.DataFrame]:

@@ -56,13 +56,7 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
 
     campaign = _campaign(ds, campaign)
     customers = ds["customers"].set_index("customer_id")
-    ids = simulator.check_ids(customer_ids, customers.index)
-    refused = ids[~customers.loc[ids, f"consent_{campaign['channel']}"].to_numpy()]
-    if len(refused):
-        raise simulator.CampaignError(
-            f"{len(refused)} of the customers did not agree to be contacted by "
-            f"{campaign['channel']} (e.g. {simulator._some(refused)}): leave them out"
-        )
+    ids = simulator.listed(customers, customer_ids, campaign["channel"])
     first = campaign["launched_on"]
     last = first + pd.Timedelta(days=campaign["response_days"] - 1)
     category = campaign["category"]
@@ -85,7 +79,7 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     wallet = ds.truth("wallet")
     share = wallet[wallet["category"] == category].set_index("customer_id")["share"]
     shares = share.reindex(ids).fillna(truth["share_of_wallet"]).to_numpy()
-    lapses = ds.truth("lapses")
+    lapses = ds.truth("future_lapses")  # a spell away that covers a future day is one of these
     lapses = lapses[lapses["customer_id"].isin(ids)]
     away = lapses[
         (lapses["lapsed_on"] <= first)
@@ -161,46 +155,13 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
 
 def _campaign(ds, campaign: dict) -> dict:
     """The campaign's settings checked and completed, or one clear error."""
+    from generator import simulator
     from generator.industries.retail import CYCLE
-    from generator.simulator import CampaignError
 
-    known = {"category", "channel", "coupon_value", "launched_on", "response_days"}
-    unknown = sorted(set(campaign) - known)
-    if unknown:
-        raise CampaignError(f"unknown campaign setting {unknown[0]!r} (known: {sorted(known)})")
-    for needed in ("category", "channel", "coupon_value"):
-        if needed not in campaign:
-            raise CampaignError(f"the campaign needs a {needed}")
-    if campaign["category"] not in CYCLE:
-        raise CampaignError(
-            f"unknown category {campaign['category']!r} for a coupon (known: {', '.join(CYCLE)})"
-        )
-    if campaign["channel"] not in population.CHANNELS:
-        raise CampaignError(
-            f"unknown channel {campaign['channel']!r} (known: {', '.join(population.CHANNELS)})"
-        )
-    value = campaign["coupon_value"]
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise CampaignError(f"coupon_value must be a positive amount, not {value!r}")
-    days = campaign.get("response_days", 28)
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise CampaignError(f"response_days must be a whole number of days, not {days!r}")
-    try:
-        first = pd.Timestamp(campaign.get("launched_on", ds.as_of + pd.Timedelta(days=1)))
-    except ValueError:
-        raise CampaignError(
-            f"launched_on must be a date, not {campaign['launched_on']!r}"
-        ) from None
-    end = ds.as_of + pd.DateOffset(months=population.FUTURE_MONTHS)
-    if first <= ds.as_of or first + pd.Timedelta(days=days - 1) > end:
-        raise CampaignError(
-            f"the campaign must run in the hidden future: launched after {ds.as_of:%Y-%m-%d} "
-            f"and over by {end:%Y-%m-%d}"
-        )
-    return {
-        "category": campaign["category"],
-        "channel": campaign["channel"],
-        "coupon_value": float(value),
-        "launched_on": first.normalize(),
-        "response_days": days,
-    }
+    return simulator.settings(
+        ds,
+        campaign,
+        choices={"category": tuple(CYCLE), "channel": population.CHANNELS},
+        amounts=("coupon_value",),
+        days=("response_days", 28),
+    )

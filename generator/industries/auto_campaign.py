@@ -1,0 +1,260 @@
+"""The automaker's campaigns: each owner's true chance of responding to a service reminder or a
+trade-in offer, and the campaign simulator (:func:`generator.simulate`) for the brand.
+
+The recorded campaigns (in :mod:`generator.industries.auto`) and the simulator draw from the
+same :func:`service_chances` and :func:`trade_in_chances`, so a simulated campaign behaves like
+the brand's own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from generator import population
+
+KINDS = ("service reminder", "trade-in offer")
+NOT_DUE = 0.25  # a reminder moves an owner serviced lately this much less than one who is due
+
+
+def service_chances(p_due, strength, loyalty, sensitivity, alive, need=1.0, repair_chance=0.0):
+    """Each owner's true chance of a workshop visit in a service reminder's window without the
+    reminder (``p_control``) and what the reminder adds (``uplift``).
+
+    ``need`` is the chance that the car's schedule brings it in during the window (1 for an
+    owner whose service is due), ``p_due`` the chance the owner then comes to the brand's
+    workshop; a repair may bring them in any time (``repair_chance``). The reminder moves the
+    price sensitive (its voucher) and the less loyal (the loyal come anyway) most, and an owner
+    serviced lately little; ``strength`` sets its size; ``alive`` is the share of the window
+    the owner still has the car and is a customer. Used by the recorded campaigns (owners who
+    are due) and the simulator (anyone).
+    """
+    p_control = (need * p_due + repair_chance) * alive
+    due = NOT_DUE + (1 - NOT_DUE) * need
+    uplift = strength * (0.4 + 1.2 * sensitivity) * (1.5 - loyalty) * due * alive
+    return p_control, uplift
+
+
+def schedule_need(since, gap, days, spread=0.2) -> np.ndarray:
+    """The chance that a car last serviced ``since`` days ago, on a schedule of a service every
+    ``gap`` days (give or take ``spread`` of it), is due in the next ``days`` days. Once overdue
+    (the owner skipped a service elsewhere or not at all), the schedule's phase is unknown."""
+    cdf = np.vectorize(lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2))), otypes=[float])
+    sd = spread * gap
+    on_time = cdf((since + days - gap) / sd) - cdf((since - gap) / sd)
+    return np.where(since < gap + 2 * sd, on_time, np.minimum(days / gap, 1.0))
+
+
+def trade_in_chances(base, strength, loyalty, sensitivity, alive, age_years, trade_in_age=4.0):
+    """Each owner's true chance of buying a new car of the brand in a trade-in offer's window
+    without the offer (``p_control``) and what the offer adds (``uplift``).
+
+    Owners of older cars (``age_years`` from ``trade_in_age`` on, most at twice that) replace
+    them more often; the loyal buy the brand again. The bonus moves the price sensitive and the
+    loyal most; a car younger than ``trade_in_age`` is seldom replaced, offer or not.
+    ``strength`` sets the offer's size; ``alive`` is the share of the window the owner still has
+    the car and is a customer. Used by the recorded campaigns and the simulator.
+    """
+    older = np.clip((age_years - trade_in_age) / trade_in_age, 0, 1)
+    ready = np.clip(age_years / trade_in_age, 0, 1) ** 2
+    p_control = base * (0.5 + older) * (0.5 + loyalty) * alive * ready
+    uplift = strength * (0.4 + 1.2 * sensitivity) * (0.5 + loyalty) * alive * ready
+    return p_control, uplift
+
+
+# ---------------------------------------------------------------- the campaign simulator
+
+
+def simulate(ds, campaign: dict, customer_ids, holdout: float):
+    """A service reminder or a trade-in offer, sent by one channel to ``customer_ids``, in the
+    hidden future (see :func:`generator.simulate`).
+
+    ``campaign``: ``kind`` ("service reminder": responding is a workshop visit in the window;
+    "trade-in offer": a new car bought in the window), ``channel`` (mail, email, sms or phone;
+    every listed customer must have agreed to it), ``offer_value`` (the service voucher or the
+    trade-in bonus, in the build's currency), ``launched_on`` (a day in the hidden future;
+    default the day after the as-of date) and ``response_days`` (default 45 for a reminder, 90
+    for a trade-in offer). A bigger offer, against the brand's usual one, moves more owners.
+    """
+    from generator import simulator
+
+    campaign = _campaign(ds, campaign)
+    customers = ds["customers"].set_index("customer_id")
+    ids = simulator.listed(customers, customer_ids, campaign["channel"])
+    owners = _owners(ds, ids, campaign)
+    # what each customer really did in the window, uncontacted: the hidden future
+    reminder = campaign["kind"] == "service reminder"
+    future, on = (
+        (ds.truth("future_service_visits"), "visited_on")
+        if reminder
+        else (ds.truth("future_sales"), "sold_on")
+    )
+    last = campaign["launched_on"] + pd.Timedelta(days=campaign["response_days"] - 1)
+    window = future[future[on].between(campaign["launched_on"], last)]
+    amount = "revenue" if reminder else "price"
+    spend = window.groupby("customer_id")[amount].sum().reindex(ids, fill_value=0.0).to_numpy()
+    margin = window.groupby("customer_id")["gross_profit"].sum().reindex(ids, fill_value=0.0)
+    margin = margin.to_numpy()
+    came = np.isin(ids, window["customer_id"])
+    # their true chances, from the truth the build was made from
+    p_control, uplift, unit_spend, unit_margin = _chances(ds, campaign, owners)
+    p_control = np.clip(p_control, 0, 1)
+    p_treated = np.clip(p_control + uplift, 0, 1)
+    seed = ds.manifest["parameters"]["seed"]
+    u = simulator.draws(seed, campaign, ids, ("group", "response"))
+    treated = u["group"] >= holdout
+    # a contacted customer who would not have come responds with the offer's chance
+    extra = u["response"] < (p_treated - p_control) / np.maximum(1 - p_control, 1e-9)
+    responded = np.where(treated, came | extra, came)
+    new = treated & responded & ~came  # came because of the offer
+    spend = np.where(new, unit_spend, spend)
+    margin = np.where(new, unit_margin, margin)
+    # the voucher is used at every contacted owner's visit; the bonus on every trade-in
+    offered = treated & responded & (reminder | owners["has_car"].to_numpy())
+    discount = np.where(offered, campaign["offer_value"], 0.0)
+    contact = simulator.contact_cost(ds.currency, campaign["channel"])
+    contact_cost = np.where(treated, contact, 0.0)
+    profit = margin - discount - contact_cost
+    customers_out = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "group": pd.Categorical(
+                np.where(treated, "treatment", "control"), categories=["treatment", "control"]
+            ),
+            "responded": responded,
+            "spend": np.round(spend, 2),
+            "discount": discount,
+            "margin": np.round(margin - discount, 2),
+            "contact_cost": contact_cost,
+            "profit": np.round(profit, 2),
+        }
+    )
+    # contacting an owner earns their uplift's margin, and costs the contact and the offer
+    # paid to every contacted responder, those who would have come anyway included
+    can_use = 1.0 if reminder else owners["has_car"].to_numpy()
+    expected = uplift * unit_margin - p_treated * can_use * campaign["offer_value"] - contact
+    truth_out = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "p_control": p_control.round(4),
+            "p_treated": p_treated.round(4),
+            "uplift": (p_treated - p_control).round(4),
+            "incremental_profit": expected.round(4),
+        }
+    )
+    return simulator.Outcome(
+        campaign, customers_out, truth_out, float(expected[treated].sum().round(2))
+    )
+
+
+def _owners(ds, ids: np.ndarray, campaign: dict) -> pd.DataFrame:
+    """Each listed customer on the launch day: the car they have (its model, age and last
+    visit to the workshop) and the share of the window they keep it and stay a customer."""
+    launch = campaign["launched_on"]
+    last = launch + pd.Timedelta(days=campaign["response_days"] - 1)
+    columns = ["customer_id", "vin", "model_id", "sold_on"]
+    sales = pd.concat([ds["sales"][columns], ds.truth("future_sales")[columns]])
+    sales = sales[sales["sold_on"] < launch].sort_values(["customer_id", "sold_on"])
+    car = sales.groupby("customer_id").last().reindex(ids)
+    visits = pd.concat([ds["service_visits"], ds.truth("future_service_visits")])[
+        ["vin", "visited_on"]
+    ]
+    visits = visits[visits["visited_on"] < launch].groupby("vin")["visited_on"].max()
+    truth = ds.truth("customer_truth").set_index("customer_id").loc[ids]
+    future = ds.truth("future_customers").set_index("customer_id").loc[ids]
+    replaced = ds.truth("replacements").set_index("vin")
+    lost = replaced.loc[~replaced["same_brand"], "replace_on"]  # the first car, to another brand
+    lost_on = car["vin"].map(lost)
+    lost_on = lost_on.where(lost_on.notna(), future["replaced_elsewhere_on"].to_numpy())
+    # the car goes (or the customer leaves for good) on the first of these days
+    gone = pd.concat(
+        [lost_on, truth["stopped_on"], future["leaves_on"]], axis=1, ignore_index=True
+    ).min(axis=1)
+    has_car = car["vin"].notna() & ~(gone <= launch)
+    kept = (gone.fillna(last + pd.Timedelta(days=1)) - launch).dt.days
+    alive = np.where(has_car, np.clip(kept / campaign["response_days"], 0, 1), 0.0)
+    serviced = car["vin"].map(visits)
+    return pd.DataFrame(
+        {
+            "has_car": has_car.to_numpy(),
+            "model_id": car["model_id"].to_numpy(),
+            "age_days": (launch - car["sold_on"]).dt.days.to_numpy(dtype=float, na_value=0),
+            "since_service": (launch - serviced.fillna(car["sold_on"])).dt.days.to_numpy(
+                dtype=float, na_value=0
+            ),
+            "serviced": serviced.notna().to_numpy(),
+            "alive": alive,
+            "loyalty": truth["loyalty"].to_numpy(),
+            "annual_km": truth["annual_km"].to_numpy(),
+            "sensitivity": truth["price_sensitivity"].to_numpy(),
+        },
+        index=pd.Index(ids, name="customer_id"),
+    )
+
+
+def _chances(ds, campaign: dict, owners: pd.DataFrame):
+    """Each owner's true chances without and with the offer, and what a response the offer
+    brings is worth (spend and gross profit): a maintenance visit, or a new car of the model
+    they have with their old one traded in."""
+    from generator.industries.auto import MODEL_BASE, SPEC, TRIMS
+
+    money = SPEC["money"][ds.locale]
+    sim = SPEC["simulator"][campaign["kind"]]
+    factor = money["service" if campaign["kind"] == "service reminder" else "vehicle"]
+    strength = sim["uplift"] * np.sqrt(campaign["offer_value"] / (sim["typical_offer"] * factor))
+    loyalty, sensitivity = owners["loyalty"].to_numpy(), owners["sensitivity"].to_numpy()
+    alive = owners["alive"].to_numpy()
+    models = ds["models"].set_index("model_id")
+    model = owners["model_id"].fillna(models.index[0]).astype(np.int64)
+    if campaign["kind"] == "service reminder":
+        s = SPEC["service"]
+        # the car's schedule: a service a year or every 10,000 km (the first at half that)
+        daily = owners["annual_km"].to_numpy() / 365.25
+        gap = np.minimum(s["interval_days"], s["interval_km"] / daily)
+        first = np.minimum(s["first_days"], s["first_km"] / daily)
+        gap = np.where(owners["serviced"], gap, first)
+        need = schedule_need(owners["since_service"].to_numpy(), gap, campaign["response_days"])
+        # the owner comes to the brand's workshop less often once the warranty is over
+        warranty = owners["age_days"].to_numpy() / 365.25 < s["warranty_years"]
+        share = np.where(warranty, s["dealer_share_in_warranty"], s["dealer_share_after_warranty"])
+        p_due = np.clip(share * np.clip(0.6 + 0.8 * loyalty, 0, 1.25), 0, 0.98)
+        repair = 1 - np.exp(-s["repairs_per_year"] * campaign["response_days"] / 365.25)
+        p_control, uplift = service_chances(
+            p_due, strength, loyalty, sensitivity, alive, need, repair
+        )
+        trim = (model.to_numpy() - MODEL_BASE) % TRIMS
+        price = s["maintenance_price"] * money["service"] * (1 + 0.15 * trim) * np.exp(0.35**2 / 2)
+        return p_control, uplift, price, price * SPEC["margins"]["service_gross_margin"]
+    own = SPEC["ownership"]
+    p_control, uplift = trade_in_chances(
+        sim["p_control"],
+        strength,
+        loyalty,
+        sensitivity,
+        alive,
+        owners["age_days"].to_numpy() / 365.25,
+        SPEC["eligibility"]["trade_in_age_years"],
+    )
+    discount = own["max_discount"] * 0.5 * (0.3 + 0.7 * sensitivity)
+    list_price = models.loc[model, "list_price"].to_numpy()
+    price = list_price * (1 - discount)
+    used = SPEC["margins"]["used_vehicle_gross"] * money["vehicle"]
+    return p_control, uplift, price, price - models.loc[model, "unit_cost"].to_numpy() + used
+
+
+def _campaign(ds, campaign: dict) -> dict:
+    """The campaign's settings checked and completed, or one clear error."""
+    from generator import simulator
+    from generator.industries.auto import SPEC
+
+    kind = campaign.get("kind")
+    usual = SPEC["simulator"][kind]["response_days"] if kind in KINDS else 1
+    return simulator.settings(
+        ds,
+        campaign,
+        choices={"kind": KINDS, "channel": population.CHANNELS},
+        amounts=("offer_value",),
+        days=("response_days", usual),
+    )
