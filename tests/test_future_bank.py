@@ -77,6 +77,23 @@ def test_the_future_begins_after_the_as_of_date_and_lasts_a_year(both):
     assert both["accounts"].opened_on.max() <= both.as_of
     assert both["accounts"].closed_on.max() <= both.as_of
     assert both["monthly_balances"].month_end.max() <= both.as_of
+    balances = both.truth("future_monthly_balances")
+    assert balances.month_end.min() > both.as_of and balances.month_end.max() <= end
+    assert balances.month_end.nunique() == FUTURE_MONTHS
+
+
+def test_each_accounts_future_balances_go_on_from_the_seen_ones(both):
+    """Every account open at the as-of date has a balance at each future month end until it
+    closes, and the accounts opened in the future join them."""
+    balances = both.truth("future_monthly_balances")
+    known = set(both["accounts"].account_id) | set(both.truth("future_account_openings").account_id)
+    assert set(balances.account_id) <= known
+    last_seen = both["monthly_balances"].groupby("account_id").month_end.max()
+    still_open = both["accounts"].set_index("account_id").closed_on.isna()
+    carried = last_seen[(last_seen == last_seen.max())].index
+    carried = carried[still_open.reindex(carried, fill_value=False).to_numpy()]
+    first_future = balances.groupby("account_id").month_end.min()
+    assert first_future.reindex(carried).notna().mean() > 0.9
 
 
 def test_each_customers_future_adds_up(both):

@@ -58,7 +58,8 @@ BALANCE_TYPES = tuple(t for t in TYPES if t != "insurance")  # a policy has no b
 NEVER = 10**7  # a day index far past any window: "not closed"
 
 PEOPLE = "customers"  # the table of the people each block is made of
-EVENTS = ("transactions", "monthly_balances")  # counted by the benchmark
+# the event tables, seen and in the hidden future (the benchmark counts their rows)
+EVENTS = ("transactions", "monthly_balances", "future_monthly_balances")
 MARGINS = SPEC["margins"]
 
 COMPANY = SPEC["bank"]["name"]  # the company's name, per locale
@@ -450,6 +451,25 @@ SCHEMA = Schema(
                 ),
             ),
             key=("account_id",),
+            truth=True,
+        ),
+        Table(
+            "future_monthly_balances",
+            "Each account's balance at the end of every month of the hidden future, opened "
+            "before or in it, with no campaign",
+            "未来月末余额",
+            (
+                C("account_id", "int", "Account", "账号"),
+                C("month_end", "date", "Last day of the month", "月末日期"),
+                C(
+                    "balance",
+                    "money",
+                    "Balance at the end of the day (negative for money owed)",
+                    "余额",
+                    unit="currency",
+                ),
+            ),
+            key=("account_id", "month_end"),
             truth=True,
         ),
     ),
@@ -1197,16 +1217,19 @@ class BankBlock(Block):
         live &= np.isin(self.a_type, [TYPE[t] for t in BALANCE_TYPES])[:, None]
         return balance, live
 
-    def _balances(self, balance, live) -> pa.Table:
-        """The month-end balances students see: the months ended by the as-of date."""
-        rows, months = np.nonzero(live & (self.month_last < self.seen)[None, :])
+    def _balances(self, balance, live, future: bool = False) -> pa.Table:
+        """The month-end balances students see (the months ended by the as-of date), or with
+        ``future`` those of the hidden future's months."""
+        later = self.month_last >= self.seen
+        rows, months = np.nonzero(live & (later if future else ~later)[None, :])
+        table = "future_monthly_balances" if future else "monthly_balances"
         return pa.Table.from_arrays(
             [
                 pa.array(self.a_id[rows]),
                 pa.array(self._date(self.month_last[months])).cast(pa.date32()),
                 pa.array(balance[rows, months] / 100),
             ],
-            schema=SCHEMA.table("monthly_balances").arrow,
+            schema=SCHEMA.table(table).arrow,
         )
 
     def _contacts(self, contacts) -> dict[str, pd.DataFrame]:
@@ -1290,7 +1313,11 @@ class BankBlock(Block):
                 ),
             }
         )
-        return {"future_customers": customers, "future_account_openings": openings}
+        return {
+            "future_customers": customers,
+            "future_account_openings": openings,
+            "future_monthly_balances": self._balances(balance, live, future=True),
+        }
 
     def _per_customer(self, cents: np.ndarray) -> np.ndarray:
         """Per-account amounts in cents summed per customer, in currency units."""
