@@ -5,10 +5,11 @@ products a customer holds follows their age and income, so fine-grained customer
 cross-sell targets can be found; every account balances to the cent (opening balance plus its
 transactions gives each month-end balance); some customers close all their accounts and use
 them less and less before they do; and a term-deposit phone campaign with a random control
-group measures its true uplift. Each product's margin and each channel's cost to serve are
-known, so profit per customer can be computed. Customers are simulated a year past the as-of
-date; that hidden future is written only to the truth (``future_*``). Rates live in
-``bank.json`` beside this file, with sources.
+group measures its true uplift. Pay arrives once a month and spending follows the balance,
+so a current account keeps about a month or two of pay. Each product's margin and each
+channel's cost to serve are known, so profit per customer can be computed. Customers are
+simulated a year past the as-of date; that hidden future is written only to the truth
+(``future_*``). Rates live in ``bank.json`` beside this file, with sources.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ KINDS = (
 )
 KIND = {name: code for code, name in enumerate(KINDS)}
 CREDIT = np.array([k in ("deposit", "transfer_in") for k in KINDS])  # interest: either sign
+OUTFLOWS = ("withdrawal", "card_payment", "transfer_out")  # what a customer takes out
 CHANNELS = ("branch", "ATM", "POS", "mobile", "online", "system")
 CHANNEL = {name: code for code, name in enumerate(CHANNELS)}
 KIND_DTYPE = pd.CategoricalDtype(pd.Index(list(KINDS), dtype="str"))
@@ -59,7 +61,7 @@ NEVER = 10**7  # a day index far past any window: "not closed"
 
 PEOPLE = "customers"  # the table of the people each block is made of
 # the event tables, seen and in the hidden future (the benchmark counts their rows)
-EVENTS = ("transactions", "monthly_balances", "future_monthly_balances")
+EVENTS = ("transactions", "monthly_balances", "future_transactions", "future_monthly_balances")
 MARGINS = SPEC["margins"]
 
 COMPANY = SPEC["bank"]["name"]  # the company's name, per locale
@@ -80,6 +82,26 @@ _person = population.person_columns(
         ),
     ),
 )
+
+
+def _lines(account: Column) -> tuple[Column, ...]:
+    """The columns of a statement line (seen, or in the hidden future)."""
+    return (
+        C("transaction_id", "int", "Transaction number", "流水号"),
+        account,
+        C("booked_on", "date", "Booking date", "记账日期"),
+        C("kind", "category", "Kind of movement", "交易类型", values=KINDS),
+        C("channel", "category", "Where it was made", "交易渠道", values=CHANNELS),
+        C(
+            "amount",
+            "money",
+            "Signed amount: positive into the account, negative out of it",
+            "交易金额",
+            check="amount <> 0",
+            unit="currency",
+        ),
+    )
+
 
 SCHEMA = Schema(
     industry="bank",
@@ -212,21 +234,7 @@ SCHEMA = Schema(
             "transactions",
             "Statement lines: every movement of money on an account",
             "交易流水",
-            (
-                C("transaction_id", "int", "Transaction number", "流水号"),
-                C("account_id", "int", "Account", "账号", references="accounts.account_id"),
-                C("booked_on", "date", "Booking date", "记账日期"),
-                C("kind", "category", "Kind of movement", "交易类型", values=KINDS),
-                C("channel", "category", "Where it was made", "交易渠道", values=CHANNELS),
-                C(
-                    "amount",
-                    "money",
-                    "Signed amount: positive into the account, negative out of it",
-                    "交易金额",
-                    check="amount <> 0",
-                    unit="currency",
-                ),
-            ),
+            _lines(C("account_id", "int", "Account", "账号", references="accounts.account_id")),
             key=("transaction_id",),
             indexes=("booked_on",),
         ),
@@ -451,6 +459,15 @@ SCHEMA = Schema(
                 ),
             ),
             key=("account_id",),
+            truth=True,
+        ),
+        Table(
+            "future_transactions",
+            "Statement lines of the hidden future (the 12 months after the as-of date), with "
+            "no campaign",
+            "未来交易流水",
+            _lines(C("account_id", "int", "Account", "账号")),
+            key=("transaction_id",),
             truth=True,
         ),
         Table(
@@ -702,6 +719,13 @@ class BankBlock(Block):
         local = np.array([by_city.get(c, -1) for c in p["city"]])
         rng = self.rng("branch")
         self.home = np.where(local >= 0, local, rng.integers(0, len(branches), self.n))
+        # the day of the month (0: the 1st) each customer's pay or pension arrives, and the
+        # day their standing orders (rent, bills) go out, a few days later
+        money, rng = SPEC["money"], self.rng("pay_day")
+        self.monthly_day = {"pay": rng.integers(0, money["pay_days"], self.n)}
+        low, high = money["bills_days_after_pay"]
+        after = self.monthly_day["pay"] + rng.integers(low, high + 1, self.n)
+        self.monthly_day["bills"] = np.minimum(after, money["pay_days"] - 1)
 
     # -- which products each customer holds, and when opened and closed
     def _propensity(self, name: str) -> np.ndarray:
@@ -843,6 +867,7 @@ class BankBlock(Block):
             months[TYPE[name]] = value
         size = lognormal_mean(rng, months[self.a_type] * income * self.wealth[self.a_who], 0.6)
         self.a_start = np.round(size * 100).astype(np.int64)  # deposit at opening (cents)
+        self.a_target = self.a_start.copy()  # the balance the holder usually keeps
         low, high = SPEC["money"]["mortgage_income_multiple"][self.locale.code]
         principal = income * 12 * rng.uniform(low, high, m)
         principal = np.round(principal / 1000) * 1000 * 100  # cents, in thousands
@@ -888,7 +913,8 @@ class BankBlock(Block):
         return np.array([CHANNEL[c] for c in names])[pick]
 
     def _flows(self):
-        """Events that do not depend on the balance: pay, spending, saving, fees, openings."""
+        """The statement lines as drawn: pay on each holder's pay day, spending, saving, fees,
+        openings (``_follow_balances`` then sizes the outflows to the balance)."""
         rng = self.rng("flows")
         fade = SPEC["attrition"]
         parts = []
@@ -898,15 +924,18 @@ class BankBlock(Block):
         who_all = self.a_who
         for flow in SPEC["flows"]:
             accounts = np.flatnonzero(self.a_type == TYPE[flow["type"]])
-            scale = self.activity[who_all[accounts]] if flow.get("activity", True) else 1.0
-            rate = flow["per_month"] * scale
-            count = rng.poisson(rate * months[accounts])
-            acct = np.repeat(accounts, count)
+            if "monthly" in flow:
+                acct, day = self._monthly_days(flow["monthly"], accounts, live_first, live_last)
+            else:
+                scale = self.activity[who_all[accounts]] if flow.get("activity", True) else 1.0
+                rate = flow["per_month"] * scale
+                count = rng.poisson(rate * months[accounts])
+                acct = np.repeat(accounts, count)
+                day = live_first[acct] + np.floor(
+                    rng.random(len(acct)) * (live_last[acct] - live_first[acct] + 1)
+                ).astype(np.int64)
             if not len(acct):
                 continue
-            day = live_first[acct] + np.floor(
-                rng.random(len(acct)) * (live_last[acct] - live_first[acct] + 1)
-            ).astype(np.int64)
             who = who_all[acct]
             # customers about to leave use their accounts less and less
             keep = rng.random(len(acct)) < np.clip(
@@ -984,6 +1013,68 @@ class BankBlock(Block):
             )
         )
         return [np.concatenate(column) for column in zip(*parts, strict=True)]
+
+    def _monthly_days(self, which, accounts, live_first, live_last):
+        """One event a month on each holder's ``which`` day (pay or bills) while the account
+        is open: the accounts (repeated) and the days."""
+        day = self.month_first[None, :] + self.monthly_day[which][self.a_who[accounts]][:, None]
+        live = (day >= live_first[accounts, None]) & (day <= live_last[accounts, None])
+        rows, months = np.nonzero(live)
+        return accounts[rows], day[rows, months]
+
+    def _follow_balances(self, acct, day, kind, cents) -> np.ndarray:
+        """Outflows that follow the balance. Each month the withdrawals, payments and
+        transfers out of a current, savings or fund account (their days and shares of the
+        month as drawn) take it from where it stands towards its usual balance (what it opened
+        with, ``a_target``) by the spec's pull, with a little noise, at most ``most_scale``
+        times what was drawn, and never below zero within the month: people spend what they
+        are paid and keep a cushion. Returns the amounts in cents, those outflows rescaled."""
+        rule = SPEC["balances"]
+        pull = np.zeros(len(TYPES))
+        for name, share in rule["pull"].items():
+            pull[TYPE[name]] = share
+        outflow = np.isin(kind, [KIND[k] for k in OUTFLOWS])
+        follows = (pull[self.a_type[acct]] > 0) & outflow & (cents < 0)
+        n_acc, n_months = len(self.a_id), len(self.month_last) + 1  # + days after the last
+        # each account's events by day, credits first (as ``_no_overdrafts`` keeps them)
+        key = arrays.pack((acct, n_acc), (day + 1, self.days + 2), (cents < 0, 2))
+        order = np.argsort(key, kind="stable")
+        o_acct, o_follow = acct[order], follows[order]
+        group = o_acct * n_months + np.searchsorted(self.month_last, day[order])
+        fixed = np.where(o_follow, 0, cents[order])
+        drawn = np.where(o_follow, -cents[order], 0)
+        fixed_by, drawn_by = arrays.run_cumsum(group, fixed), arrays.run_cumsum(group, drawn)
+        month_fixed = arrays.group_sum(group, fixed, n_acc * n_months).reshape(n_acc, n_months)
+        month_drawn = arrays.group_sum(group, drawn, n_acc * n_months).reshape(n_acc, n_months)
+        at = np.flatnonzero(o_follow)
+        at = at[np.argsort(group[at] % n_months, kind="stable")]
+        bounds = np.searchsorted(group[at] % n_months, np.arange(n_months + 1))
+        noise = self.rng("balances").standard_normal((n_acc, n_months)) * rule["sigma"]
+        k, usual = pull[self.a_type], self.a_target.astype(float)
+        balance = self.opening.astype(float)
+        spent = np.zeros(len(order))
+        for m in range(n_months):
+            here = at[bounds[m] : bounds[m + 1]]  # the month's outflows, in order
+            if len(here):
+                who = o_acct[here]
+                starts = arrays.starts(who)  # ``who`` runs by account
+                first = np.flatnonzero(starts)
+                run = np.cumsum(starts) - 1  # each outflow's account among those with one
+                acc = who[first]
+                now = balance[acc]
+                aim = usual[acc] + (1 - k[acc]) * (now - usual[acc]) + noise[acc, m] * usual[acc]
+                aim = np.maximum(aim, 0)
+                factor = (now + month_fixed[acc, m] - aim) / np.maximum(month_drawn[acc, m], 1)
+                factor = np.clip(factor, 0, rule["most_scale"])
+                # and no more than keeps every day of the month above zero
+                room = np.minimum.reduceat((balance[who] + fixed_by[here]) / drawn_by[here], first)
+                factor = np.minimum(factor, np.maximum(room, 0))
+                spent[here] = np.floor(drawn[here] * factor[run])
+                balance[acc] -= np.add.reduceat(spent[here], first)
+            balance += month_fixed[:, m]
+        out = cents.copy()
+        out[order[at]] = -spent[at].astype(np.int64)
+        return out
 
     def _no_overdrafts(self, acct, day, kind, channel, cents):
         """Keep deposit accounts from going below 0: raise the money an account starts with
@@ -1113,6 +1204,7 @@ class BankBlock(Block):
         contacts = self._campaigns()
         self._accounts()
         acct, day, kind, channel, cents = self._flows()
+        cents = self._follow_balances(acct, day, kind, cents)
         acct, day, kind, channel, cents = self._no_overdrafts(acct, day, kind, channel, cents)
         d_acct, d_day, d_kind, d_channel, d_cents = self._monthly(acct, day, cents)
         acct = np.concatenate([acct, d_acct]).astype(np.int64)
@@ -1150,7 +1242,7 @@ class BankBlock(Block):
         return {
             "customers": self._customers(),
             "accounts": self._account_table(),
-            "transactions": self._transactions(acct, day, kind, channel, cents),
+            **self._transactions(acct, day, kind, channel, cents),
             "monthly_balances": self._balances(balance, live),
             **self._contacts(contacts),
             **self._truth(),
@@ -1183,14 +1275,22 @@ class BankBlock(Block):
             }
         )
 
-    def _transactions(self, acct, day, kind, channel, cents) -> pa.Table:
-        """The statement lines up to the as-of date, numbered per account (the future's go on
-        from there)."""
+    def _transactions(self, acct, day, kind, channel, cents) -> dict[str, pa.Table]:
+        """The statement lines up to the as-of date, numbered per account, and the hidden
+        future's, whose numbers go on from there."""
         seq = arrays.rank(acct)
         seen = day < self.seen
-        acct, day, kind, channel, cents, seq = (
-            x[seen] for x in (acct, day, kind, channel, cents, seq)
-        )
+        return {
+            "transactions": self._lines(
+                "transactions", *(x[seen] for x in (acct, day, kind, channel, cents, seq))
+            ),
+            "future_transactions": self._lines(
+                "future_transactions",
+                *(x[~seen] for x in (acct, day, kind, channel, cents, seq)),
+            ),
+        }
+
+    def _lines(self, table, acct, day, kind, channel, cents, seq) -> pa.Table:
         return pa.Table.from_arrays(
             [
                 pa.array(self.a_id[acct] * TRANSACTION_NUMBERS + seq),
@@ -1200,7 +1300,7 @@ class BankBlock(Block):
                 pa.array(CHANNELS).take(pa.array(channel)),
                 pa.array(cents / 100),
             ],
-            schema=SCHEMA.table("transactions").arrow,
+            schema=SCHEMA.table(table).arrow,
         )
 
     def _balance_grid(self, acct, day, cents) -> tuple[np.ndarray, np.ndarray]:
@@ -1352,7 +1452,10 @@ class BankBlock(Block):
         )
         costs = self.ref["service_costs"].set_index("activity")["cost"]
         unit = np.array([costs.get(f"{c} transaction", 0.0) for c in CHANNELS]) * 100
-        upkeep = open_months * costs["account upkeep"] / 12 * 100
+        per_year = np.where(
+            self.a_type == TYPE["current"], costs["current account upkeep"], costs["account upkeep"]
+        )
+        upkeep = open_months * per_year / 12 * 100
         serving = np.bincount(acct, unit[events["channel"]], len(rate)) + upkeep
         return {
             "interest_margin": self._per_customer(np.where(interest, month_balance * rate, 0)),
