@@ -1047,31 +1047,45 @@ class BankBlock(Block):
         month_fixed = arrays.group_sum(group, fixed, n_acc * n_months).reshape(n_acc, n_months)
         month_drawn = arrays.group_sum(group, drawn, n_acc * n_months).reshape(n_acc, n_months)
         at = np.flatnonzero(o_follow)
-        at = at[np.argsort(group[at] % n_months, kind="stable")]
-        bounds = np.searchsorted(group[at] % n_months, np.arange(n_months + 1))
+        at = at[np.argsort(group[at] % n_months, kind="stable")]  # by month, then account
+        month = group[at] % n_months
+        bounds = np.searchsorted(month, np.arange(n_months + 1))
+        who = o_acct[at]
+        # what does not depend on the balance, for every month at once: each outflow's run of
+        # its account's outflows in its month, and each run's account, month and sums
+        starts = arrays.starts(month * n_acc + who)
+        first = np.flatnonzero(starts)
+        run = np.cumsum(starts) - 1
+        acc, acc_month = who[first], month[first]
+        run_bounds = np.searchsorted(acc_month, np.arange(n_months + 1))
         noise = self.rng("balances").standard_normal((n_acc, n_months)) * rule["sigma"]
-        k, usual = pull[self.a_type], self.a_target.astype(float)
+        k, usual = pull[self.a_type][acc], self.a_target[acc].astype(float)
+        month_in = month_fixed[acc, acc_month]
+        limit = np.maximum(month_drawn[acc, acc_month], 1)
+        wander = noise[acc, acc_month] * usual
+        fixed_at, drawn_at = fixed_by[at], drawn_by[at]
+        asked = drawn[at]
         balance = self.opening.astype(float)
-        spent = np.zeros(len(order))
+        spent = np.zeros(len(at))
         for m in range(n_months):
-            here = at[bounds[m] : bounds[m + 1]]  # the month's outflows, in order
-            if len(here):
-                who = o_acct[here]
-                starts = arrays.starts(who)  # ``who`` runs by account
-                first = np.flatnonzero(starts)
-                run = np.cumsum(starts) - 1  # each outflow's account among those with one
-                acc = who[first]
-                now = balance[acc]
-                aim = usual[acc] + (1 - k[acc]) * (now - usual[acc]) + noise[acc, m] * usual[acc]
-                aim = np.maximum(aim, 0)
-                factor = (now + month_fixed[acc, m] - aim) / np.maximum(month_drawn[acc, m], 1)
+            e0, e1, r0, r1 = bounds[m], bounds[m + 1], run_bounds[m], run_bounds[m + 1]
+            if e1 > e0:
+                runs, here = slice(r0, r1), slice(e0, e1)
+                now = balance[acc[runs]]
+                aim = usual[runs] + (1 - k[runs]) * (now - usual[runs]) + wander[runs]
+                factor = (now + month_in[runs] - np.maximum(aim, 0)) / limit[runs]
                 factor = np.clip(factor, 0, rule["most_scale"])
                 # and no more than keeps every day of the month above zero
-                room = np.minimum.reduceat((balance[who] + fixed_by[here]) / drawn_by[here], first)
+                starts_m = first[runs] - e0
+                ratio = (balance[who[here]] + fixed_at[here]) / drawn_at[here]
+                room = np.minimum.reduceat(ratio, starts_m)
                 factor = np.minimum(factor, np.maximum(room, 0))
-                spent[here] = np.floor(drawn[here] * factor[run])
-                balance[acc] -= np.add.reduceat(spent[here], first)
+                spent[here] = np.floor(asked[here] * factor[run[here] - r0])
+                balance[acc[runs]] -= np.add.reduceat(spent[here], starts_m)
             balance += month_fixed[:, m]
+        spent_all = np.zeros(len(order))
+        spent_all[at] = spent
+        spent = spent_all
         out = cents.copy()
         out[order[at]] = -spent[at].astype(np.int64)
         return out
