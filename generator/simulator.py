@@ -88,6 +88,62 @@ class Outcome:
         )
 
 
+def observed(
+    ids: np.ndarray,
+    treated: np.ndarray,
+    responded: np.ndarray,
+    results: dict,
+    margin: np.ndarray,
+    contact_cost,
+    key: str = "customer_id",
+) -> pd.DataFrame:
+    """What a company sees of a campaign, one row per listed customer: the id (``key``),
+    ``group``, ``responded``, the industry's own ``results`` (spend, discount, ...), the
+    ``margin`` they brought (after any discount), what contacting them cost (``contact_cost``:
+    one amount, or one per customer; nothing for the control group) and ``profit``."""
+    cost = np.where(treated, contact_cost, 0.0)
+    return pd.DataFrame(
+        {
+            key: ids,
+            "group": pd.Categorical(
+                np.where(treated, "treatment", "control"), categories=list(campaign_engine.GROUPS)
+            ),
+            "responded": responded,
+            **results,
+            "margin": np.round(margin, 2),
+            "contact_cost": np.round(cost, 2),
+            "profit": np.round(np.round(margin, 2) - np.round(cost, 2), 2),
+        }
+    )
+
+
+def outcome(
+    campaign: dict,
+    customers: pd.DataFrame,
+    treated: np.ndarray,
+    p_control: np.ndarray,
+    p_treated: np.ndarray,
+    incremental_profit: np.ndarray,
+    **more,
+) -> Outcome:
+    """The :class:`Outcome` of a campaign from what the company saw (``customers``, as
+    :func:`observed` makes it) and the truth per customer: the chances without and with the
+    contact, the expected incremental profit of contacting them, and any ``more`` true
+    columns. What it truly earned is that profit summed over the contacted."""
+    key = customers.columns[0]
+    truth = pd.DataFrame(
+        {
+            key: customers[key].to_numpy(),
+            "p_control": np.round(p_control, 4),
+            "p_treated": np.round(p_treated, 4),
+            "uplift": np.round(p_treated - p_control, 4),
+            **more,
+            "incremental_profit": np.round(incremental_profit, 4),
+        }
+    )
+    return Outcome(campaign, customers, truth, float(incremental_profit[treated].sum().round(2)))
+
+
 def check_ids(customer_ids, known: pd.Index, who: str = "customer") -> np.ndarray:
     """The listed ids as integers, or one clear error: none listed, not whole numbers, listed
     twice, or not in the build."""

@@ -3,6 +3,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from course.checking import CheckFailed
@@ -89,3 +91,39 @@ def accepted(task, answer, capsys) -> bool:
     """Whether a check calls ``answer`` correct (``capsys`` reads what it printed)."""
     task(answer)
     return "correct" in capsys.readouterr().out
+
+
+# -------------------------------------------------------- whom a simulated campaign may go to
+
+
+def emailable(ds):
+    """Supermarket customers who agreed to e-mail."""
+    customers = ds["customers"]
+    return customers.loc[customers.consent_email, "customer_id"].to_numpy()
+
+
+def callable_without_a_deposit(ds):
+    """Bank customers who agreed to calls and hold no term deposit on the as-of date."""
+    accounts = ds["accounts"].merge(ds["products"][["product_id", "product_type"]])
+    holding = accounts.query("product_type == 'term_deposit' and closed_on.isna()").customer_id
+    customers = ds["customers"]
+    keep = customers.consent_phone & ~customers.customer_id.isin(holding)
+    return customers.loc[keep, "customer_id"].to_numpy()
+
+
+def patients_not_in_the_programme(ds):
+    """Patients the programme may be offered to: SMS consent, not in it already."""
+    patients, programme = ds["patients"], ds["patient_programme"]
+    enrolled = programme.loc[programme.test_group == "programme", "patient_id"]
+    keep = patients.consent_sms & ~patients.patient_id.isin(enrolled)
+    return patients.loc[keep, "patient_id"].to_numpy()
+
+
+def owners_who_take_sms(ds):
+    """Customers with a car of the brand on the as-of date who agreed to SMS."""
+    customers = ds["customers"].set_index("customer_id")
+    truth = ds.truth("customer_truth").set_index("customer_id")
+    kept = ds.truth("replacements").query("not replaced or same_brand")
+    ids = pd.Index(kept.customer_id.unique())
+    ids = ids[customers.loc[ids, "consent_sms"].to_numpy() & truth.loc[ids, "stopped_on"].isna()]
+    return np.sort(ids.to_numpy())

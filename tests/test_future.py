@@ -5,6 +5,7 @@ simulator are tested in ``test_future_<industry>.py``."""
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,7 +14,13 @@ from generator.builder import industry
 from generator.population import FUTURE_MONTHS
 from generator.simulator import CampaignError
 
-from conftest import ROOT
+from conftest import (
+    ROOT,
+    callable_without_a_deposit,
+    emailable,
+    owners_who_take_sms,
+    patients_not_in_the_programme,
+)
 
 
 def _files(folder):
@@ -67,3 +74,76 @@ def test_a_bad_holdout_or_folder_is_refused(tmp_path):
         generator.simulate(retail, {}, [1], holdout=1.5)
     with pytest.raises(CampaignError, match="no built database"):
         generator.simulate(tmp_path, {}, [1])
+
+
+# ---------------------------------------------------------------- the simulator, alike for all
+
+
+#: one campaign per company, and whom it may go to
+EXAMPLES = {
+    "retail": ({"category": "coffee", "channel": "email", "coupon_value": 1.5}, emailable),
+    "bank": ({"product_type": "term_deposit", "channel": "phone"}, callable_without_a_deposit),
+    "pharma": ({}, patients_not_in_the_programme),
+    "auto": (
+        {"kind": "service reminder", "channel": "sms", "offer_value": 30},
+        owners_who_take_sms,
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=list(EXAMPLES))
+def example(request):
+    ds = generator.load(request.param, ROOT / "datasets")
+    campaign, listable = EXAMPLES[request.param]
+    ids = listable(ds)
+    return ds, campaign, ids, generator.simulate(ds, campaign, ids, holdout=0.5)
+
+
+def test_the_same_list_gives_the_same_outcome_in_any_order(example):
+    ds, campaign, ids, outcome = example
+    again = generator.simulate(ds, campaign, ids[::-1], holdout=0.5)
+    key = outcome.customers.columns[0]
+    a = outcome.customers.sort_values(key).reset_index(drop=True)
+    b = again.customers.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert again.true_incremental_profit == outcome.true_incremental_profit
+
+
+def test_a_customers_outcome_does_not_depend_on_the_rest_of_the_list(example):
+    ds, campaign, ids, outcome = example
+    some = ids[::7]
+    part = generator.simulate(ds, campaign, some, holdout=0.5)
+    key = outcome.customers.columns[0]
+    whole = outcome.customers.set_index(key).loc[some].reset_index()
+    pd.testing.assert_frame_equal(part.customers, whole)
+    truth = outcome.truth.set_index(key).loc[some].reset_index()
+    pd.testing.assert_frame_equal(part.truth, truth)
+
+
+def test_profit_is_margin_less_contact_and_the_truth_adds_up(example):
+    *_, outcome = example
+    c = outcome.customers
+    assert np.allclose(c.profit, c.margin - c.contact_cost, atol=0.011)
+    assert (c.contact_cost[c.group == "control"] == 0).all()
+    assert (c.contact_cost[c.group == "treatment"] > 0).all()
+    treated = (c.group == "treatment").to_numpy()
+    expected = outcome.truth.incremental_profit[treated].sum()
+    assert np.isclose(outcome.true_incremental_profit, expected, atol=1)
+    assert 0.4 < treated.mean() < 0.6  # the holdout asked for
+
+
+@pytest.mark.parametrize(
+    "ids, message",
+    [
+        ([], "is empty"),
+        ("twice", "1 (customer|patient) id is listed more than once"),
+        ([10**9, 10**9 + 1], "2 (customer|patient) ids are not in this database"),
+        (["seven"], "whole numbers"),
+    ],
+)
+def test_a_bad_list_gets_one_clear_error(example, ids, message):
+    ds, campaign, listed, _ = example
+    if ids == "twice":
+        ids = [listed[0], listed[0]]
+    with pytest.raises(CampaignError, match=message):
+        generator.simulate(ds, campaign, ids)

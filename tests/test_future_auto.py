@@ -2,8 +2,6 @@
 ``_truth/future_*``), its margins and cost to serve, and its campaign simulator: a service
 reminder or a trade-in offer to any list of owners, against a random control group."""
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,18 +11,10 @@ from generator.industries.auto import SPEC
 from generator.population import FUTURE_MONTHS
 from generator.simulator import CampaignError
 
-from conftest import ROOT
+from conftest import ROOT, owners_who_take_sms
 
 REMINDER = {"kind": "service reminder", "channel": "sms", "offer_value": 30}
 TRADE_IN = {"kind": "trade-in offer", "channel": "mail", "offer_value": 1500}
-
-
-def _files(folder):
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +24,7 @@ def auto():
 
 @pytest.fixture(scope="module")
 def owners(auto):
-    """Customers with a car of the brand on the as-of date (as the company sees it) who agreed
-    to SMS."""
-    customers = auto["customers"].set_index("customer_id")
-    truth = auto.truth("customer_truth").set_index("customer_id")
-    kept = auto.truth("replacements").query("not replaced or same_brand")
-    ids = pd.Index(kept.customer_id.unique())
-    ids = ids[customers.loc[ids, "consent_sms"].to_numpy() & truth.loc[ids, "stopped_on"].isna()]
-    return np.sort(ids.to_numpy())
+    return owners_who_take_sms(auto)
 
 
 @pytest.fixture(scope="module")
@@ -234,45 +217,9 @@ def test_the_control_group_measures_the_true_uplift(reminder):
     assert summary.response_rate_contacted > summary.response_rate_held_out
 
 
-def test_the_same_list_gives_the_same_outcome_in_any_order(auto, owners, reminder):
-    again = generator.simulate(auto, REMINDER, owners[::-1], holdout=0.5)
-    a = reminder.customers.sort_values("customer_id").reset_index(drop=True)
-    b = again.customers.sort_values("customer_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(a, b)
-    assert again.true_incremental_profit == reminder.true_incremental_profit
-
-
-def test_a_customers_outcome_does_not_depend_on_the_rest_of_the_list(auto, owners, reminder):
-    some = owners[::7]
-    part = generator.simulate(auto, REMINDER, some, holdout=0.5).customers
-    whole = reminder.customers.set_index("customer_id").loc[some].reset_index()
-    pd.testing.assert_frame_equal(part, whole)
-
-
 def test_a_bigger_offer_moves_more_owners(auto, owners, reminder):
     bigger = generator.simulate(auto, {**REMINDER, "offer_value": 80}, owners, holdout=0.5)
     assert bigger.truth.uplift.mean() > reminder.truth.uplift.mean()
-
-
-def test_profit_adds_up(reminder):
-    c = reminder.customers
-    assert np.allclose(c.profit, c.margin - c.contact_cost, atol=0.011)
-    assert (c.contact_cost[c.group == "control"] == 0).all()
-    assert (c.discount[~c.responded | (c.group == "control")] == 0).all()
-
-
-@pytest.mark.parametrize(
-    "ids, message",
-    [
-        ([], "the list of customers is empty"),
-        ([1, 1], "1 customer id is listed more than once"),
-        ([10**9, 10**9 + 1], "2 customer ids are not in this database"),
-        (["seven"], "whole numbers"),
-    ],
-)
-def test_a_bad_list_gets_one_clear_error(auto, ids, message):
-    with pytest.raises(CampaignError, match=message):
-        generator.simulate(auto, REMINDER, ids)
 
 
 def test_customers_who_refused_the_channel_are_refused(auto):

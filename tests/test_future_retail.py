@@ -9,6 +9,7 @@ import generator
 from generator.population import FUTURE_MONTHS
 from generator.simulator import CampaignError
 
+import conftest
 from conftest import ROOT
 
 
@@ -113,8 +114,7 @@ COFFEE = {"category": "coffee", "channel": "email", "coupon_value": 1.5}
 
 @pytest.fixture(scope="module")
 def emailable(retail):
-    customers = retail["customers"]
-    return customers.loc[customers.consent_email, "customer_id"].to_numpy()
+    return conftest.emailable(retail)
 
 
 @pytest.fixture(scope="module")
@@ -149,21 +149,6 @@ def test_the_control_group_measures_the_true_uplift(outcome):
     assert summary.response_rate_contacted > summary.response_rate_held_out
 
 
-def test_the_same_list_gives_the_same_outcome_in_any_order(retail, emailable, outcome):
-    again = generator.simulate(retail, COFFEE, emailable[::-1], holdout=0.5)
-    a = outcome.customers.sort_values("customer_id").reset_index(drop=True)
-    b = again.customers.sort_values("customer_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(a, b)
-    assert again.true_incremental_profit == outcome.true_incremental_profit
-
-
-def test_a_customers_outcome_does_not_depend_on_the_rest_of_the_list(retail, emailable, outcome):
-    some = emailable[::7]
-    part = generator.simulate(retail, COFFEE, some, holdout=0.5).customers
-    whole = outcome.customers.set_index("customer_id").loc[some].reset_index()
-    pd.testing.assert_frame_equal(part, whole)
-
-
 def test_another_campaign_draws_afresh(retail, emailable, outcome):
     other = generator.simulate(retail, {**COFFEE, "coupon_value": 2.0}, emailable, holdout=0.5)
     assert (other.customers.group != outcome.customers.group).any()
@@ -172,27 +157,6 @@ def test_another_campaign_draws_afresh(retail, emailable, outcome):
 def test_a_bigger_coupon_moves_more_customers(retail, emailable, outcome):
     bigger = generator.simulate(retail, {**COFFEE, "coupon_value": 4.0}, emailable, holdout=0.5)
     assert bigger.truth.uplift.mean() > outcome.truth.uplift.mean()
-
-
-def test_profit_adds_up(outcome):
-    c = outcome.customers
-    assert np.allclose(c.profit, c.margin - c.contact_cost, atol=0.011)
-    assert (c.contact_cost[c.group == "control"] == 0).all()
-    assert (c.discount[~c.responded] == 0).all()
-
-
-@pytest.mark.parametrize(
-    "ids, message",
-    [
-        ([], "the list of customers is empty"),
-        ([1, 1], "1 customer id is listed more than once"),
-        ([10**9, 10**9 + 1], "2 customer ids are not in this database"),
-        (["seven"], "whole numbers"),
-    ],
-)
-def test_a_bad_list_gets_one_clear_error(retail, ids, message):
-    with pytest.raises(CampaignError, match=message):
-        generator.simulate(retail, COFFEE, ids)
 
 
 def test_customers_who_refused_the_channel_are_refused(retail):

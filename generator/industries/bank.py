@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from generator import arrays, population
+from generator import arrays, costs, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
 from generator.industries.bank_campaign import response_chances
@@ -103,6 +103,21 @@ def _lines(account: Column) -> tuple[Column, ...]:
     )
 
 
+def _month_ends(account: Column) -> tuple[Column, ...]:
+    """The columns of a month-end balance (seen, or in the hidden future)."""
+    return (
+        account,
+        C("month_end", "date", "Last day of the month", "月末日期"),
+        C(
+            "balance",
+            "money",
+            "Balance at the end of the day (negative for money owed)",
+            "余额",
+            unit="currency",
+        ),
+    )
+
+
 SCHEMA = Schema(
     industry="bank",
     title=SPEC["title"],
@@ -175,17 +190,7 @@ SCHEMA = Schema(
             ),
             key=("product_id",),
         ),
-        Table(
-            "service_costs",
-            "What serving a customer costs the bank, per activity",
-            "服务成本",
-            (
-                C("activity", "str", "Activity", "服务项目"),
-                C("description", "str", "What the cost covers", "说明"),
-                C("cost", "money", "Cost per activity", "单位成本", unit="currency"),
-            ),
-            key=("activity",),
-        ),
+        costs.table("the bank"),
         Table(
             "customers",
             "The bank's personal customers",
@@ -242,16 +247,8 @@ SCHEMA = Schema(
             "monthly_balances",
             "Each open account's balance at the end of every month",
             "月末余额",
-            (
-                C("account_id", "int", "Account", "账号", references="accounts.account_id"),
-                C("month_end", "date", "Last day of the month", "月末日期"),
-                C(
-                    "balance",
-                    "money",
-                    "Balance at the end of the day (negative for money owed)",
-                    "余额",
-                    unit="currency",
-                ),
+            _month_ends(
+                C("account_id", "int", "Account", "账号", references="accounts.account_id")
             ),
             key=("account_id", "month_end"),
         ),
@@ -475,17 +472,7 @@ SCHEMA = Schema(
             "Each account's balance at the end of every month of the hidden future, opened "
             "before or in it, with no campaign",
             "未来月末余额",
-            (
-                C("account_id", "int", "Account", "账号"),
-                C("month_end", "date", "Last day of the month", "月末日期"),
-                C(
-                    "balance",
-                    "money",
-                    "Balance at the end of the day (negative for money owed)",
-                    "余额",
-                    unit="currency",
-                ),
-            ),
+            _month_ends(C("account_id", "int", "Account", "账号")),
             key=("account_id", "month_end"),
             truth=True,
         ),
@@ -559,7 +546,7 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
     return {
         "branches": _branches(seed, locale, window),
         "products": _products(locale),
-        "service_costs": _service_costs(locale),
+        "service_costs": costs.service_costs(SPEC["service_costs"], locale),
         "campaigns": _campaigns(locale, window),
     }
 
@@ -625,20 +612,6 @@ def _margin_rate(kind: str, rate: float, locale: Locale) -> float:
     else:
         margin = 0.0
     return round(max(margin, 0.0), 3)
-
-
-def _service_costs(locale: Locale) -> pd.DataFrame:
-    """What serving a customer costs the bank, per activity: a transaction by its channel, a
-    year of an open account's upkeep, a call to the call centre, a campaign's contact."""
-    rows = [
-        (activity, cost["en"], cost[locale.currency])
-        for activity, cost in SPEC["service_costs"].items()
-    ]
-    rows += [
-        (f"{channel} contact", f"One campaign contact by {channel}", price)
-        for channel, price in campaign_engine.CONTACT_COST[locale.currency].items()
-    ]
-    return pd.DataFrame(rows, columns=["activity", "description", "cost"])
 
 
 def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
@@ -1464,10 +1437,10 @@ class BankBlock(Block):
             + card_spend * rate * 12
             + open_months * commission * 100
         )
-        costs = self.ref["service_costs"].set_index("activity")["cost"]
-        unit = np.array([costs.get(f"{c} transaction", 0.0) for c in CHANNELS]) * 100
+        price = self.ref["service_costs"].set_index("activity")["cost"]
+        unit = np.array([price.get(f"{c} transaction", 0.0) for c in CHANNELS]) * 100
         per_year = np.where(
-            self.a_type == TYPE["current"], costs["current account upkeep"], costs["account upkeep"]
+            self.a_type == TYPE["current"], price["current account upkeep"], price["account upkeep"]
         )
         upkeep = open_months * per_year / 12 * 100
         serving = np.bincount(acct, unit[events["channel"]], len(rate)) + upkeep

@@ -180,42 +180,20 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     )
     margin = np.where(responded, first_year_margin(kind, product, amount, income, products), 0.0)
     contact = simulator.contact_cost(ds.currency, channel)
-    contact_cost = np.where(treated, contact, 0.0)
-    customers_out = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "group": pd.Categorical(
-                np.where(treated, "treatment", "control"), categories=["treatment", "control"]
-            ),
-            "responded": responded,
-            "product_id": pd.array(
-                np.where(responded, products["product_id"].to_numpy()[product], 0),
-                dtype="Int64",
-            ),
-            "opened_on": pd.to_datetime(opened_on),
-            "amount": np.round(amount, 2),
-            "margin": np.round(margin, 2),
-            "contact_cost": contact_cost,
-            "profit": np.round(margin - contact_cost, 2),
-        }
-    )
+    results = {
+        "product_id": pd.array(
+            np.where(responded, products["product_id"].to_numpy()[product], 0), dtype="Int64"
+        ),
+        "opened_on": pd.to_datetime(opened_on),
+        "amount": np.round(amount, 2),
+    }
+    customers_out = simulator.observed(ids, treated, responded, results, margin, contact)
     customers_out.loc[~responded, "product_id"] = pd.NA
     # contacting a customer earns the offered product's margin on their uplift, and costs
     # the contact
     value = first_year_margin(kind, offered, expected_amount, income, products)
     expected = (p_treated - p_control) * value - contact
-    truth_out = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "p_control": p_control.round(4),
-            "p_treated": p_treated.round(4),
-            "uplift": (p_treated - p_control).round(4),
-            "incremental_profit": expected.round(4),
-        }
-    )
-    return simulator.Outcome(
-        campaign, customers_out, truth_out, float(expected[treated].sum().round(2))
-    )
+    return simulator.outcome(campaign, customers_out, treated, p_control, p_treated, expected)
 
 
 def _no_holders(ds, ids: np.ndarray, kind: str) -> None:

@@ -78,40 +78,28 @@ def simulate(ds, campaign: dict, patient_ids, holdout: float):
     adherent = SPEC["simulator"]["adherent_pdc"]
     treated = u["group"] >= holdout
     seen = {k: np.where(treated, programme[k], control[k]) for k in control}
-    contact_cost = np.where(treated, cost, 0.0)
-    customers = pd.DataFrame(
-        {
-            "patient_id": ids,
-            "group": pd.Categorical(
-                np.where(treated, "treatment", "control"), categories=["treatment", "control"]
-            ),
-            "responded": seen["pdc"] >= adherent,
-            "pdc": seen["pdc"].round(4),
-            "refills": seen["refills"],
-            "packs": seen["packs"],
-            "spend": np.round(seen["amount"], 2),
-            "margin": np.round(seen["margin"], 2),
-            "contact_cost": np.round(contact_cost, 2),
-            "profit": np.round(seen["margin"] - contact_cost, 2),
-        }
+    results = {
+        "pdc": seen["pdc"].round(4),
+        "refills": seen["refills"],
+        "packs": seen["packs"],
+        "spend": np.round(seen["amount"], 2),
+    }
+    customers = simulator.observed(
+        ids, treated, seen["pdc"] >= adherent, results, seen["margin"], cost, key="patient_id"
     )
     # each patient's two potential outcomes: the model is deterministic given the draws
     p_control = (control["pdc"] >= adherent).astype(float)
     p_treated = (programme["pdc"] >= adherent).astype(float)
     expected = programme["margin"] - control["margin"] - cost
-    truth_out = pd.DataFrame(
-        {
-            "patient_id": ids,
-            "p_control": p_control,
-            "p_treated": p_treated,
-            "uplift": p_treated - p_control,
-            "pdc_control": control["pdc"].round(4),
-            "pdc_treated": programme["pdc"].round(4),
-            "incremental_profit": expected.round(4),
-        }
-    )
-    return simulator.Outcome(
-        campaign, customers, truth_out, float(expected[treated].sum().round(2))
+    return simulator.outcome(
+        campaign,
+        customers,
+        treated,
+        p_control,
+        p_treated,
+        expected,
+        pdc_control=control["pdc"].round(4),
+        pdc_treated=programme["pdc"].round(4),
     )
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from generator import arrays, population
+from generator import arrays, costs, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
 from generator.calendar import day_weights, sample_days
@@ -111,17 +111,7 @@ SCHEMA = Schema(
             ),
             key=("product_id",),
         ),
-        Table(
-            "service_costs",
-            "What serving a customer costs, per activity",
-            "服务成本",
-            (
-                C("activity", "str", "Activity", "服务项目"),
-                C("description", "str", "What the cost covers", "说明"),
-                C("cost", "money", "Cost per activity", "单位成本", unit="currency"),
-            ),
-            key=("activity",),
-        ),
+        costs.table("the chain"),
         Table(
             "customers",
             "Loyalty-card members",
@@ -532,7 +522,7 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
         "stores": _stores(seed, locale, window),
         "products": _products(seed, locale),
         "campaigns": _campaigns(locale, window),
-        "service_costs": _service_costs(locale),
+        "service_costs": costs.service_costs(SPEC["service_costs"], locale),
     }
 
 
@@ -558,23 +548,9 @@ def _stores(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
     )
 
 
-def _service_costs(locale: Locale) -> pd.DataFrame:
-    """What serving a customer costs the chain, per activity: with the gross margin of what
-    they buy, the profit per customer (and the customers below zero) can be computed."""
-    rows = [
-        (activity, cost["en"], cost[locale.currency])
-        for activity, cost in SPEC["service_costs"].items()
-    ]
-    rows += [
-        (f"{channel} contact", f"One campaign contact by {channel}", price)
-        for channel, price in campaign_engine.CONTACT_COST[locale.currency].items()
-    ]
-    return pd.DataFrame(rows, columns=["activity", "description", "cost"])
-
-
 def _products(seed: int, locale: Locale) -> pd.DataFrame:
     rng = stream(seed, "retail.products")
-    costs = stream(seed, "retail.products.costs")
+    cost_rng = stream(seed, "retail.products.costs")
     margin = SPEC["gross_margin"]
     brands = SPEC["brands"][locale.code]
     rows = []
@@ -597,7 +573,7 @@ def _products(seed: int, locale: Locale) -> pd.DataFrame:
             share = (
                 margin["categories"][category["name"]] + margin["store_brand_extra"] * store_brand
             )
-            share += costs.uniform(-1, 1) * margin["spread"]
+            share += cost_rng.uniform(-1, 1) * margin["spread"]
             cycle = category.get("cycle_days")
             rows.append(
                 (

@@ -120,37 +120,18 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     coupon = min(campaign["coupon_value"], round(0.5 * price, 2))
     discount = np.where(redeemed, coupon, 0.0)
     contact = simulator.contact_cost(ds.currency, campaign["channel"])
-    contact_cost = np.where(treated, contact, 0.0)
-    profit = margin - discount - contact_cost
-    customers_out = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "group": pd.Categorical(
-                np.where(treated, "treatment", "control"), categories=["treatment", "control"]
-            ),
-            "responded": responded,
-            "spend": np.round(spend, 2),
-            "discount": discount,
-            "margin": np.round(margin - discount, 2),
-            "contact_cost": contact_cost,
-            "profit": np.round(profit, 2),
-        }
+    customers_out = simulator.observed(
+        ids,
+        treated,
+        responded,
+        {"spend": np.round(spend, 2), "discount": discount},
+        margin - discount,
+        contact,
     )
     # contacting a customer earns their uplift's margin, and costs the contact and the
     # coupons of every contacted buyer, those who would have bought anyway included
     expected = uplift * (price - cost) - p_treated * coupon_use * coupon - contact
-    truth_out = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "p_control": p_control.round(4),
-            "p_treated": p_treated.round(4),
-            "uplift": (p_treated - p_control).round(4),
-            "incremental_profit": expected.round(4),
-        }
-    )
-    return simulator.Outcome(
-        campaign, customers_out, truth_out, float(expected[treated].sum().round(2))
-    )
+    return simulator.outcome(campaign, customers_out, treated, p_control, p_treated, expected)
 
 
 def _campaign(ds, campaign: dict) -> dict:
