@@ -679,6 +679,8 @@ class BankBlock(Block):
         self.wealth = p["truth_spend"].to_numpy()
         self.sensitivity = p["truth_price_sensitivity"].to_numpy()
         self.month_first, self.month_last = month_ends(window)
+        # the month (index into month_last) of every day: a lookup beats a search per event
+        self.month_of = np.searchsorted(self.month_last, np.arange(self.days + 2))
         self.products = ref["products"]
         self.rate = self.products["interest_rate"].to_numpy() / 100
         digital = SPEC["digital"]
@@ -1013,14 +1015,19 @@ class BankBlock(Block):
         key = arrays.pack((acct, n_acc), (day + 1, self.days + 2), (cents < 0, 2))
         order = np.argsort(key, kind="stable")
         o_acct, o_follow = acct[order], follows[order]
-        group = o_acct * n_months + np.searchsorted(self.month_last, day[order])
+        group = o_acct * n_months + self.month_of[day[order]]
         fixed = np.where(o_follow, 0, cents[order])
         drawn = np.where(o_follow, -cents[order], 0)
-        fixed_by, drawn_by = arrays.run_cumsum(group, fixed), arrays.run_cumsum(group, drawn)
+        # running sums within each account's month (one pass over the runs for both)
+        first_of_run = arrays.run_first(group)
+        fixed_by, drawn_by = (np.cumsum(x) for x in (fixed, drawn))
+        fixed_by = fixed_by - (fixed_by - fixed)[first_of_run]
+        drawn_by = drawn_by - (drawn_by - drawn)[first_of_run]
         month_fixed = arrays.group_sum(group, fixed, n_acc * n_months).reshape(n_acc, n_months)
         month_drawn = arrays.group_sum(group, drawn, n_acc * n_months).reshape(n_acc, n_months)
         at = np.flatnonzero(o_follow)
-        at = at[np.argsort(group[at] % n_months, kind="stable")]  # by month, then account
+        # by month, then account (a stable sort of small numbers is a radix sort)
+        at = at[np.argsort((group[at] % n_months).astype(np.int16), kind="stable")]
         month = group[at] % n_months
         bounds = np.searchsorted(month, np.arange(n_months + 1))
         who = o_acct[at]
@@ -1108,7 +1115,7 @@ class BankBlock(Block):
         """Month by month: card repayments, mortgage repayments and interest, then balances."""
         rng = self.rng("monthly")
         n_acc, n_months = len(self.a_id), len(self.month_last)
-        month_of = np.searchsorted(self.month_last, day)  # month index of each event
+        month_of = self.month_of[day]  # month index of each event
         grid = arrays.group_sum(acct * (n_months + 1) + month_of, cents, n_acc * (n_months + 1))
         grid = grid.reshape(n_acc, n_months + 1)
         balance = self.opening.astype(np.int64).copy()
@@ -1294,7 +1301,7 @@ class BankBlock(Block):
         """Each account's balance (cents) at each month end up to the future's end, and
         whether it has one then (open, and not a policy)."""
         n_months = len(self.month_last)
-        month_of = np.searchsorted(self.month_last, day)
+        month_of = self.month_of[day]
         size = len(self.a_id) * (n_months + 1)
         grid = arrays.group_sum(acct * (n_months + 1) + month_of, cents, size)
         grid = grid.reshape(len(self.a_id), n_months + 1)
