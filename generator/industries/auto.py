@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from generator import acquisition, arrays, population
 from generator import campaigns as campaign_engine
@@ -1089,7 +1090,9 @@ class AutoBlock(Block):
         service, future_visits = self._split(visits["service_visits"], "visited_on")
         claims = visits["warranty_claims"]
         claims = claims[claims["visit_id"].isin(service["visit_id"])].reset_index(drop=True)
-        vehicles = sold["vehicles"][sold["vehicles"]["vin"].isin(sales["vin"])]
+        # the cars of the seen sales (Arrow's hash lookup: pandas compares strings in Python)
+        seen_vin = pc.is_in(pa.array(sold["vehicles"]["vin"]), value_set=pa.array(sales["vin"]))
+        vehicles = sold["vehicles"][seen_vin.to_numpy(zero_copy_only=False)]
         out = {
             "customers": self._customers(),
             **leads,
