@@ -483,6 +483,14 @@ SCHEMA = Schema(
 # ---------------------------------------------------------------- general helpers
 
 
+def opening_months(kind: str, locale: str) -> float:
+    """What an account of ``kind`` opens with, in months of the holder's income (before their
+    wealth): households in China keep about three times as much saved as in the US."""
+    months = SPEC["opening_amount_months_of_income"].get(kind, 0.0)
+    saved = kind in ("savings", "term_deposit", "fund")
+    return months * (SPEC["savings_multiple"][locale] if saved else 1.0)
+
+
 def lognormal_mean(rng: np.random.Generator, mean: np.ndarray, sigma: float) -> np.ndarray:
     """Lognormal draws with the given means (arrays) and log-scale spread."""
     return mean * np.exp(sigma * rng.standard_normal(len(mean)) - sigma**2 / 2)
@@ -837,9 +845,7 @@ class BankBlock(Block):
         ]
         # the money an account starts with, in cents
         income = self.income[self.a_who]
-        months = np.zeros(len(TYPES))
-        for name, value in SPEC["opening_amount_months_of_income"].items():
-            months[TYPE[name]] = value
+        months = np.array([opening_months(t, self.locale.code) for t in TYPES])
         size = lognormal_mean(rng, months[self.a_type] * income * self.wealth[self.a_who], 0.6)
         self.a_start = np.round(size * 100).astype(np.int64)  # deposit at opening (cents)
         self.a_target = self.a_start.copy()  # the balance the holder usually keeps

@@ -164,7 +164,7 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     position = {pid: i for i, pid in enumerate(products["product_id"])}
     picked = bank.pick_product(kind, u["product"], income_code)
     offered = np.array([position[bank.PRODUCT_BASE + i] for i in picked])
-    months = bank.SPEC["opening_amount_months_of_income"].get(kind, 0.0)
+    months = bank.opening_months(kind, ds.locale)
     expected_amount = np.round(months * income * wealth, 2)
     seen_row = opened.reindex(ids)
     product = np.where(
