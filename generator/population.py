@@ -54,18 +54,19 @@ class Window:
         """The seen days followed by the hidden future's: from ``start`` to ``end``."""
         return pd.date_range(self.start, self.end, freq="D")
 
-    def month_ends(self) -> tuple[np.ndarray, np.ndarray]:
+    def month_ends(self, future: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Day numbers (0 = the window's first day) of each month's first and last day.
 
-        Only months whose last day is inside the window count; the first day of the first
-        month may be before the window (negative).
+        Only months whose last day is inside the window (with ``future``, by the hidden
+        future's end) count; the first day of the first month may be before the window
+        (negative).
         """
         start = np.datetime64(self.start.date(), "D")
-        as_of = np.datetime64(self.as_of.date(), "D")
-        months = np.arange(start.astype("datetime64[M]"), as_of.astype("datetime64[M]") + 1)
+        end = np.datetime64((self.end if future else self.as_of).date(), "D")
+        months = np.arange(start.astype("datetime64[M]"), end.astype("datetime64[M]") + 1)
         first = months.astype("datetime64[D]")
         last = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
-        keep = last <= as_of
+        keep = last <= end
         return (first[keep] - start).astype(np.int64), (last[keep] - start).astype(np.int64)
 
 

@@ -496,18 +496,6 @@ def lognormal_mean(rng: np.random.Generator, mean: np.ndarray, sigma: float) -> 
     return mean * np.exp(sigma * rng.standard_normal(len(mean)) - sigma**2 / 2)
 
 
-def month_ends(window: Window) -> tuple[np.ndarray, np.ndarray]:
-    """Day numbers (0 = the window's first day) of the first and last day of each month that
-    ends by the hidden future's end (the seen months first: see ``Window.month_ends``)."""
-    start = np.datetime64(window.start.date(), "D")
-    end = np.datetime64(window.end.date(), "D")
-    months = np.arange(start.astype("datetime64[M]"), end.astype("datetime64[M]") + 1)
-    first = months.astype("datetime64[D]")
-    last = (months + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
-    keep = last <= end
-    return (first[keep] - start).astype(np.int64), (last[keep] - start).astype(np.int64)
-
-
 def term_days(product_index: np.ndarray) -> np.ndarray:
     """The term in days of each product (positions in the spec's products; 0: no term)."""
     months = np.array([p.get("term_months", 0) for p in PRODUCTS])[product_index]
@@ -686,7 +674,7 @@ class BankBlock(Block):
         self.activity = p["truth_activity"].to_numpy()
         self.wealth = p["truth_spend"].to_numpy()
         self.sensitivity = p["truth_price_sensitivity"].to_numpy()
-        self.month_first, self.month_last = month_ends(window)
+        self.month_first, self.month_last = window.month_ends(future=True)
         # the month (index into month_last) of every day: a lookup beats a search per event
         self.month_of = np.searchsorted(self.month_last, np.arange(self.days + 2))
         self.products = ref["products"]
