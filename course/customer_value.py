@@ -226,7 +226,7 @@ def bank_profit(ds, as_of=None, months: int = 12) -> pd.DataFrame:
     - ``profit`` = interest_margin + fees − cost_to_serve.
     """
     day = pd.Timestamp(ds.as_of if as_of is None else as_of).normalize()
-    ends = pd.date_range(end=day, periods=months, freq="ME")
+    ends = pd.DatetimeIndex(periods.month_ends(day, months))
     start = ends[0] - pd.offsets.MonthBegin(1)
     costs = _costs(ds)
     products = ds["products"].set_index("product_id")

@@ -253,7 +253,7 @@ def marketing_table_sql(ds, as_of=None) -> pd.DataFrame:
 
 def month_ends(ds, months: int = 12) -> list[pd.Timestamp]:
     """The last ``months`` month ends up to the as-of date, oldest first."""
-    return list(pd.date_range(end=ds.as_of.normalize(), periods=months, freq="ME"))
+    return periods.month_ends(ds.as_of, months)
 
 
 def snapshots(ds, dates) -> pd.DataFrame:

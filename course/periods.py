@@ -51,6 +51,11 @@ def is_active(recency_days: pd.Series, days: int = ACTIVE_DAYS) -> pd.Series:
     return (recency_days < days).fillna(False).astype(bool)
 
 
+def month_ends(as_of, months: int = 12) -> list[pd.Timestamp]:
+    """The last ``months`` month ends on or before ``as_of``, oldest first."""
+    return list(pd.date_range(end=pd.Timestamp(as_of).normalize(), periods=months, freq="ME"))
+
+
 def sql_window_start(days: int, as_of: str = ":as_of") -> str:
     """The window's first day in SQLite, e.g. ``date(:as_of, '-89 days')`` for 90 days."""
     if days < 1:

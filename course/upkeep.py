@@ -851,7 +851,7 @@ def file_accuracy(ds, file: pd.DataFrame, on) -> pd.Series:
 
 def month_ends(ds, months: int = 12) -> list[pd.Timestamp]:
     """The last day of each of the ``months`` months that end on the as-of date."""
-    return list(pd.date_range(end=ds.as_of, periods=months, freq="ME"))
+    return periods.month_ends(ds.as_of, months)
 
 
 def twelve_months(ds, months: int = 12, progress: bool = False) -> pd.DataFrame:

@@ -60,3 +60,13 @@ def test_the_rfm_window_is_the_same_rule(retail, marketing):
 def test_a_customer_whose_last_receipt_opens_the_window_is_active():
     recency = pd.Series([0, 89, 90, None], dtype="Int64")
     assert periods.is_active(recency).tolist() == [True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "first", "last"),
+    [("2025-12-31", "2025-01-31", "2025-12-31"), ("2025-06-15 13:00", "2024-06-30", "2025-05-31")],
+)
+def test_month_ends_are_the_last_twelve_up_to_the_as_of_date(as_of, first, last):
+    ends = periods.month_ends(as_of)
+    assert len(ends) == 12
+    assert (ends[0], ends[-1]) == (pd.Timestamp(first), pd.Timestamp(last))
