@@ -1,0 +1,117 @@
+"""Chapter 06's targeting: features that know nothing after their date, gains and lift, the
+cut-off by profit, and the Qini curve scored against the true uplift."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import generator
+from course import targeting
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return generator.load("bank")
+
+
+@pytest.fixture(scope="module")
+def term_deposit(bank):
+    """The bank's term-deposit campaign: features the day before its launch, who was
+    contacted, who responded, and the true uplift of each listed customer."""
+    campaign = bank["campaigns"].set_index("campaign_id").loc[1]
+    day = campaign["launched_on"] - pd.Timedelta(days=1)
+    listed = bank["campaign_contacts"].query("campaign_id == 1").set_index("customer_id")
+    outcomes = bank["campaign_outcomes"].query("campaign_id == 1")["customer_id"]
+    features = targeting.bank_features(bank, day).loc[listed.index]
+    responded = pd.Series(listed.index.isin(outcomes), index=listed.index)
+    truth = bank.truth("campaign_truth").query("campaign_id == 1").set_index("customer_id")
+    return features, responded, listed["test_group"] == "treatment", truth["uplift"]
+
+
+class Before:
+    """The bank's database as it stood on a day: every row dated after it taken away."""
+
+    def __init__(self, ds, day):
+        self.ds, self.day = ds, pd.Timestamp(day)
+
+    def __getitem__(self, name):
+        table, day = self.ds[name], self.day
+        if name == "customers":
+            return table[table["registered_on"] <= day]
+        if name == "accounts":
+            table = table[table["opened_on"] <= day].copy()
+            table.loc[table["closed_on"] > day, "closed_on"] = pd.NaT
+            return table
+        if name == "monthly_balances":
+            return table[table["month_end"] <= day]
+        if name == "transactions":
+            return table[table["booked_on"] <= day]
+        return table
+
+
+@pytest.mark.parametrize("day", ["2024-11-05", "2025-06-17"])
+def test_the_features_know_nothing_after_their_date(bank, day):
+    full = targeting.bank_features(bank, day)
+    cut = targeting.bank_features(Before(bank, day), day)
+    pd.testing.assert_frame_equal(full, cut)
+
+
+def test_the_features_describe_every_registered_customer(bank):
+    day = pd.Timestamp("2025-06-17")
+    features = targeting.bank_features(bank, day)
+    registered = bank["customers"].query("registered_on <= @day")["customer_id"]
+    assert sorted(features.index) == sorted(registered)
+    assert features.notna().all().all()
+    assert (features["holds_current"] >= 0).all() and (features["days_since_tx"] >= 0).all()
+
+
+def test_the_break_even_rate():
+    assert targeting.break_even_rate(2.5, 125) == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="positive margin"):
+        targeting.break_even_rate(2.5, 0)
+
+
+def test_the_response_model_is_deterministic_and_better_than_chance(term_deposit):
+    features, responded, treated, _ = term_deposit
+    first = targeting.response_model(features[treated], responded[treated])
+    again = targeting.response_model(features[treated], responded[treated])
+    score = first.predict_proba(features)[:, 1]
+    assert np.array_equal(score, again.predict_proba(features)[:, 1])
+    table = targeting.gains(pd.Series(score, features.index)[treated], responded[treated])
+    assert table.loc[1, "lift"] > 1.5
+
+
+def test_gains_of_a_perfect_and_a_random_score():
+    responded = pd.Series([1] * 10 + [0] * 90, index=range(100))
+    perfect = targeting.gains(responded.astype(float), responded)
+    assert (perfect["customers"] == 10).all()
+    assert perfect.loc[1, "share_of_responders"] == 1
+    assert perfect.loc[1, "lift"] == pytest.approx(10)
+    assert perfect["cumulative_lift"].iloc[-1] == pytest.approx(1)
+    flat = targeting.gains(pd.Series(0.5, index=range(100)), responded)
+    assert flat.loc[1, "responders"] == 10  # ties go by customer_id: the first ten
+
+
+def test_the_profit_cut_off():
+    score = pd.Series([0.9, 0.8, 0.7, 0.6, 0.5], index=[1, 2, 3, 4, 5])
+    responded = pd.Series([1, 1, 0, 1, 0], index=score.index)
+    depths = targeting.profit_by_depth(score, responded, margin_per_response=10, contact_cost=4)
+    assert depths["profit"].tolist() == [6, 12, 8, 14, 10]
+    assert targeting.best_depth(depths)["contacted"] == 4
+
+
+def test_qini_is_one_for_the_truth_and_near_zero_at_random():
+    uplift = pd.Series(np.random.default_rng(1).uniform(-0.02, 0.2, 5000))
+    curve = targeting.qini_against_truth(uplift, uplift)
+    assert targeting.qini_coefficient(curve) == pytest.approx(1)
+    noise = pd.Series(np.random.default_rng(2).random(5000))
+    assert abs(targeting.qini_coefficient(targeting.qini_against_truth(noise, uplift))) < 0.1
+    assert curve["model"].iloc[-1] == pytest.approx(uplift.sum())
+
+
+def test_a_response_model_finds_some_uplift_but_not_all(term_deposit):
+    features, responded, treated, uplift = term_deposit
+    model = targeting.response_model(features[treated], responded[treated])
+    score = pd.Series(model.predict_proba(features)[:, 1], features.index)
+    qini = targeting.qini_coefficient(targeting.qini_against_truth(score, uplift))
+    assert 0 < qini < 0.9  # it ranks buyers, not those the call changes
