@@ -49,6 +49,20 @@ def break_even_rate(contact_cost: float, margin_per_response: float) -> float:
     return contact_cost / margin_per_response
 
 
+def _profile(customers: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """Age in whole years, days since registration and the profile's categories on ``day``,
+    for the customers registered by then (indexed by customer_id)."""
+    customers = customers[customers["registered_on"] <= day].set_index("customer_id")
+    birth = customers["birth_date"]
+    before_birthday = birth.dt.strftime("%m-%d") > day.strftime("%m-%d")
+    table = pd.DataFrame(index=customers.index)
+    table["age"] = day.year - birth.dt.year - before_birthday.astype(int)
+    table["tenure_days"] = (day - customers["registered_on"]).dt.days
+    for column in CATEGORIES:
+        table[column] = customers[column].astype(str)
+    return table
+
+
 def bank_features(ds, as_of) -> pd.DataFrame:
     """What the bank knew about each customer registered by ``as_of`` (inclusive), one row
     per customer indexed by customer_id, from rows dated on or before ``as_of`` only:
@@ -62,15 +76,7 @@ def bank_features(ds, as_of) -> pd.DataFrame:
       tenure when there is none).
     """
     day = pd.Timestamp(as_of).normalize()
-    customers = ds["customers"]
-    customers = customers[customers["registered_on"] <= day].set_index("customer_id")
-    birth = customers["birth_date"]
-    before_birthday = birth.dt.strftime("%m-%d") > day.strftime("%m-%d")
-    table = pd.DataFrame(index=customers.index)
-    table["age"] = day.year - birth.dt.year - before_birthday.astype(int)
-    table["tenure_days"] = (day - customers["registered_on"]).dt.days
-    for column in CATEGORIES:
-        table[column] = customers[column].astype(str)
+    table = _profile(ds["customers"], day)
 
     accounts = ds["accounts"].merge(ds["products"][["product_id", "product_type"]])
     open_then = (accounts["opened_on"] <= day) & (
@@ -110,6 +116,59 @@ def bank_features(ds, as_of) -> pd.DataFrame:
     ).round(2)
     since = (day - latest.reindex(table.index)).dt.days
     table["days_since_tx"] = since.fillna(table["tenure_days"]).astype("int64")
+    return table
+
+
+def retail_features(ds, as_of, category: str) -> pd.DataFrame:
+    """What the supermarket knew about each customer registered by ``as_of`` (inclusive)
+    before a campaign for ``category``, one row per customer indexed by customer_id, from
+    rows dated on or before ``as_of`` only:
+
+    - profile: ``age``, ``tenure_days``, ``household_type``, ``income_band``;
+    - RFM (:func:`course.customer_value.rfm`): ``recency_days`` (the tenure when they never
+      bought), ``frequency``, ``monetary``; ``online_share`` of those receipts;
+    - the category in the last 365 days: ``category_trips`` (receipts with it),
+      ``category_spend``, ``store_brand_share`` (of its units), ``days_since_category`` (the
+      tenure when never);
+    - ``coupons_365d``: campaign coupons redeemed in the last 365 days.
+    """
+    from course import customer_value
+
+    day = pd.Timestamp(as_of).normalize()
+    table = _profile(ds["customers"], day)
+    receipts = ds["transactions"]
+    receipts = receipts[receipts["timestamp"].dt.normalize() <= day]
+    rfm = customer_value.rfm(receipts, day).set_index("customer_id")
+    table = table.join(rfm)
+    table["frequency"] = table["frequency"].fillna(0).astype("int64")
+    table["monetary"] = table["monetary"].fillna(0.0)
+    recent = receipts[periods.in_window(receipts["timestamp"], day, 365)]
+    online = (recent["channel"] == "online").groupby(recent["customer_id"]).mean()
+    table["online_share"] = online.reindex(table.index, fill_value=0.0).round(4)
+
+    products = ds["products"][["product_id", "category", "store_brand"]]
+    items = ds["transaction_items"].merge(products[products["category"] == category])
+    items = items.merge(receipts[["transaction_id", "customer_id", "timestamp"]])
+    last = items.groupby("customer_id")["timestamp"].max().dt.normalize()
+    items = items[periods.in_window(items["timestamp"], day, 365)]
+    bought = items.groupby("customer_id")
+    table["category_trips"] = bought["transaction_id"].nunique()
+    table["category_spend"] = bought["amount"].sum().round(2)
+    own = (items["quantity"] * items["store_brand"]).groupby(items["customer_id"]).sum()
+    table["store_brand_share"] = (own / bought["quantity"].sum()).round(4)
+    table[["category_trips", "category_spend", "store_brand_share"]] = table[
+        ["category_trips", "category_spend", "store_brand_share"]
+    ].fillna(0)
+    table["category_trips"] = table["category_trips"].astype("int64")
+    days_since = (day - last.reindex(table.index)).dt.days
+    table["days_since_category"] = days_since.fillna(table["tenure_days"]).astype("int64")
+    table["recency_days"] = table["recency_days"].fillna(table["tenure_days"]).astype("int64")
+
+    coupons = ds["coupon_redemptions"]
+    coupons = coupons[periods.in_window(coupons["redeemed_on"], day, 365)]
+    table["coupons_365d"] = (
+        coupons.groupby("customer_id").size().reindex(table.index, fill_value=0).astype("int64")
+    )
     return table
 
 
