@@ -103,10 +103,13 @@ def cdnow_transactions() -> pd.DataFrame:
 
     The file is the copy that the ``lifetimes`` package (MIT licence) ships; the package is
     only read, never imported."""
-    path = importlib.metadata.distribution("lifetimes").locate_file(
-        "lifetimes/datasets/CDNOW_sample.txt"
-    )
-    if not os.path.exists(path):
+    try:
+        path = importlib.metadata.distribution("lifetimes").locate_file(
+            "lifetimes/datasets/CDNOW_sample.txt"
+        )
+    except importlib.metadata.PackageNotFoundError:
+        path = None
+    if path is None or not os.path.exists(path):
         raise FileNotFoundError(
             "CDNOW's sample comes with the `lifetimes` package, which is not installed: "
             "run `make lab` (or pip install lifetimes) first"

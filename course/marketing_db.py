@@ -199,9 +199,7 @@ def marketing_table(ds, as_of=None) -> pd.DataFrame:
     day = _day(as_of, ds)
     customers = ds["customers"]
     customers = customers[customers["registered_on"] <= day]
-    birth = customers["birth_date"]
-    before_birthday = birth.dt.strftime("%m-%d") > day.strftime("%m-%d")
-    customers = customers.assign(age=day.year - birth.dt.year - before_birthday.astype(int))
+    customers = customers.assign(age=periods.age_on(customers["birth_date"], day))
 
     receipts = ds["transactions"]
     receipts = receipts.assign(day=receipts["timestamp"].dt.normalize())

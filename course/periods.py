@@ -51,6 +51,14 @@ def is_active(recency_days: pd.Series, days: int = ACTIVE_DAYS) -> pd.Series:
     return (recency_days < days).fillna(False).astype(bool)
 
 
+def age_on(birth_dates: pd.Series, day) -> pd.Series:
+    """Age in whole years on ``day``: one less than the difference of the years until the
+    birthday has come."""
+    day = pd.Timestamp(day)
+    before_birthday = birth_dates.dt.strftime("%m-%d") > day.strftime("%m-%d")
+    return day.year - birth_dates.dt.year - before_birthday.astype(int)
+
+
 def month_ends(as_of, months: int = 12) -> list[pd.Timestamp]:
     """The last ``months`` month ends on or before ``as_of``, oldest first."""
     return list(pd.date_range(end=pd.Timestamp(as_of).normalize(), periods=months, freq="ME"))

@@ -53,10 +53,8 @@ def _profile(customers: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     """Age in whole years, days since registration and the profile's categories on ``day``,
     for the customers registered by then (indexed by customer_id)."""
     customers = customers[customers["registered_on"] <= day].set_index("customer_id")
-    birth = customers["birth_date"]
-    before_birthday = birth.dt.strftime("%m-%d") > day.strftime("%m-%d")
     table = pd.DataFrame(index=customers.index)
-    table["age"] = day.year - birth.dt.year - before_birthday.astype(int)
+    table["age"] = periods.age_on(customers["birth_date"], day)
     table["tenure_days"] = (day - customers["registered_on"]).dt.days
     for column in CATEGORIES:
         table[column] = customers[column].astype(str)

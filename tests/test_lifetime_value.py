@@ -134,5 +134,10 @@ def test_score_counts_missing_customers_as_zero():
     assert figures["total_error"] == pytest.approx(-0.4)
 
 
-def test_the_cdnow_file_comes_from_an_installed_package():
-    assert importlib.metadata.distribution("lifetimes").version
+def test_without_the_lifetimes_package_cdnow_says_how_to_get_it(monkeypatch):
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", missing)
+    with pytest.raises(FileNotFoundError, match="make lab"):
+        lv.cdnow_transactions()
