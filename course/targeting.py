@@ -1,6 +1,8 @@
 """Choosing whom to contact (chapter 06): the break-even response rate, leakage-free features
-of the bank's customers as of a campaign's date, a response model, gains and lift by decile,
-the cut-off by expected profit, and an uplift ranking scored against the true uplift.
+of the bank's and the supermarket's customers as of a campaign's date, a response model, gains
+and lift by decile, the cut-off by expected profit, who may be contacted (consent and contact
+pressure), a campaign's evaluation against its control group, an uplift model (causalml), the
+Qini curve scored against the true uplift, and the planner widget of the classroom demo.
 
 A past campaign is the training set: its contacted customers (the treatment group) and
 whether they responded, with features computed from what the bank knew the day before the
@@ -12,6 +14,9 @@ launch, never after::
 """
 
 from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -170,18 +175,23 @@ def retail_features(ds, as_of, category: str) -> pd.DataFrame:
     return table
 
 
-def response_model(features: pd.DataFrame, responded: pd.Series):
-    """A logistic regression of ``responded`` on ``features`` (categories one-hot encoded,
-    numbers standardised): a fitted scikit-learn pipeline, deterministic."""
+def _prepare(features: pd.DataFrame) -> ColumnTransformer:
+    """A model's preparation of ``features``: categories one-hot encoded, numbers
+    standardised."""
     categories = [c for c in features.columns if c in CATEGORIES]
     numbers = [c for c in features.columns if c not in CATEGORIES]
-    prepare = ColumnTransformer(
+    return ColumnTransformer(
         [
-            ("categories", OneHotEncoder(handle_unknown="ignore"), categories),
+            ("categories", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categories),
             ("numbers", StandardScaler(), numbers),
         ]
     )
-    model = make_pipeline(prepare, LogisticRegression(max_iter=2000))
+
+
+def response_model(features: pd.DataFrame, responded: pd.Series):
+    """A logistic regression of ``responded`` on ``features`` (categories one-hot encoded,
+    numbers standardised): a fitted scikit-learn pipeline, deterministic."""
+    model = make_pipeline(_prepare(features), LogisticRegression(max_iter=2000))
     return model.fit(features, responded.reindex(features.index).astype(int))
 
 
@@ -264,3 +274,232 @@ def qini_coefficient(curve: pd.DataFrame) -> float:
     model = np.trapezoid(curve["model"] - curve["random"], x)
     perfect = np.trapezoid(curve["perfect"] - curve["random"], x)
     return float(model / perfect)
+
+
+# ---------------------------------------------------------------- who may be contacted
+
+
+def recent_contacts(ds, as_of, days: int = 365) -> pd.Series:
+    """Campaign contacts each customer received in the ``days`` days up to ``as_of``
+    (inclusive), indexed by customer_id (only those with at least one). The held-out customers
+    of a campaign were not contacted."""
+    day = pd.Timestamp(as_of).normalize()
+    contacts = ds["campaign_contacts"]
+    sent = contacts["contacted_on" if "contacted_on" in contacts else "sent_on"]
+    inside = (contacts["test_group"] == "treatment") & periods.in_window(sent, day, days)
+    return contacts[inside].groupby("customer_id").size().rename("contacts")
+
+
+def reachable(ds, customer_ids, channel: str, as_of, most: int = 1, days: int = 365) -> pd.Index:
+    """The listed customers a campaign may contact by ``channel`` on the day after ``as_of``:
+    those who agreed to it (``consent_<channel>``) and who received fewer than ``most``
+    campaign contacts in the ``days`` days up to ``as_of`` (the contact-pressure rule), in
+    the order listed."""
+    ids = pd.Index(customer_ids)
+    customers = ds["customers"].set_index("customer_id")
+    agreed = customers.loc[ids, f"consent_{channel}"].to_numpy(bool)
+    pressed = recent_contacts(ds, as_of, days).reindex(ids, fill_value=0).to_numpy() >= most
+    return ids[agreed & ~pressed]
+
+
+def top(score: pd.Series, share: float = 1.0, most: int | None = None) -> pd.Index:
+    """The customers with the highest ``score`` (ties by customer_id): the first ``share`` of
+    them, and no more than ``most``."""
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be more than 0 and at most 1, not {share!r}")
+    count = int(round(share * len(score)))
+    if most is not None:
+        count = min(count, int(most))
+    return score.index[_order(score)[:count]]
+
+
+# ---------------------------------------------------------------- evaluating a campaign
+
+
+def evaluation(outcome) -> pd.Series:
+    """A campaign's results as the fourth stage (评估) reads them, from its ``customers``
+    (what the company observed: ``group``, ``responded``, ``margin``, ``contact_cost``,
+    ``profit`` per listed customer) and, for a simulated campaign, the truth:
+
+    - what the contacted did: ``response_rate``, ``orders``, ``campaign_cost`` (contacts),
+      ``cost_per_order``, and the naive view that credits the campaign with every order of
+      the contacted: ``naive_profit`` (their margin − the cost) and ``naive_roi``;
+    - against the control group: ``control_rate``, ``incremental_response`` and
+      ``incremental_orders`` with 95 % intervals, ``cost_per_incremental_order``,
+      ``incremental_profit`` with its interval and ``roi`` (incremental profit over cost);
+    - ``true_incremental_profit``: what the campaign really earned (the simulator's truth).
+    """
+    summary = outcome.summary()
+    c = outcome.customers
+    treated = c[c["group"] == "treatment"]
+    cost = float(treated["contact_cost"].sum())
+    orders = int(treated["responded"].sum())
+    contacted = len(treated)
+    naive = float(treated["margin"].sum()) - cost
+    incremental_orders = summary["incremental_response"] * contacted
+    return pd.Series(
+        {
+            "contacted": contacted,
+            "held_out": int(summary["held_out"]),
+            "response_rate": summary["response_rate_contacted"],
+            "orders": orders,
+            "campaign_cost": cost,
+            "cost_per_order": cost / orders if orders else np.nan,
+            "naive_profit": naive,
+            "naive_roi": naive / cost if cost else np.nan,
+            "control_rate": summary["response_rate_held_out"],
+            "incremental_response": summary["incremental_response"],
+            "incremental_response_low": summary["incremental_response_low"],
+            "incremental_response_high": summary["incremental_response_high"],
+            "incremental_orders": incremental_orders,
+            "incremental_orders_low": summary["incremental_response_low"] * contacted,
+            "incremental_orders_high": summary["incremental_response_high"] * contacted,
+            "cost_per_incremental_order": (
+                cost / incremental_orders if incremental_orders > 0 else np.nan
+            ),
+            "incremental_profit": summary["estimated_incremental_profit"],
+            "incremental_profit_low": summary["estimated_incremental_profit_low"],
+            "incremental_profit_high": summary["estimated_incremental_profit_high"],
+            "roi": summary["estimated_incremental_profit"] / cost if cost else np.nan,
+            "true_incremental_profit": summary["true_incremental_profit"],
+        }
+    )
+
+
+# ---------------------------------------------------------------- uplift models
+
+
+def _causalml():
+    """causalml's uplift models. Its import asks for an optional citation package and logs
+    that it is missing; that message is silenced here."""
+    logging.getLogger("duecredit").addHandler(logging.NullHandler())
+    from causalml.inference.meta import BaseTClassifier
+    from causalml.inference.tree import UpliftRandomForestClassifier
+
+    return BaseTClassifier, UpliftRandomForestClassifier
+
+
+#: The uplift models :func:`uplift_model` fits, by name.
+UPLIFT_METHODS = ("two_models", "uplift_forest")
+
+
+@dataclass
+class UpliftModel:
+    """A fitted uplift model: :meth:`predict` estimates, for each customer, how much a contact
+    raises their chance of responding."""
+
+    prepare: ColumnTransformer
+    learner: object
+    method: str
+
+    def predict(self, features: pd.DataFrame) -> pd.Series:
+        x = self.prepare.transform(features)
+        estimate = np.asarray(self.learner.predict(x)).reshape(len(features), -1)[:, 0]
+        return pd.Series(estimate, index=features.index, name="uplift")
+
+
+def uplift_model(
+    features: pd.DataFrame,
+    treated: pd.Series,
+    responded: pd.Series,
+    method: str = "two_models",
+    seed: int = 0,
+) -> UpliftModel:
+    """An uplift model (增量模型) fitted on a randomised test: ``features`` of the listed
+    customers, ``treated`` (contacted, or held out as the control group) and ``responded``.
+
+    ``method``: ``"two_models"``, causalml's T-learner (a logistic regression for the
+    contacted and one for the held out; the uplift is the difference of their predictions),
+    or ``"uplift_forest"``, causalml's uplift random forest (trees split where the contacted
+    and the held out differ most, Rzepakowski & Jaroszewicz 2012). Deterministic for a
+    ``seed``.
+    """
+    if method not in UPLIFT_METHODS:
+        raise ValueError(f"unknown uplift method {method!r} (known: {', '.join(UPLIFT_METHODS)})")
+    two_models, forest = _causalml()
+    prepare = _prepare(features).fit(features)
+    x = prepare.transform(features)
+    group = np.where(treated.reindex(features.index).to_numpy(bool), "treatment", "control")
+    y = responded.reindex(features.index).astype(int).to_numpy()
+    if method == "two_models":
+        learner = two_models(learner=LogisticRegression(max_iter=2000), control_name="control")
+    else:
+        learner = forest(
+            control_name="control",
+            n_estimators=100,
+            max_depth=4,
+            min_samples_leaf=100,
+            random_state=seed,
+            n_jobs=1,
+        )
+    learner.fit(x, treatment=group, y=y)
+    return UpliftModel(prepare, learner, method)
+
+
+# ---------------------------------------------------------------- the classroom demo
+
+
+def run_plan(ds, campaign: dict, score: pd.Series, share: float, budget: float, holdout=0.2):
+    """The campaign of a plan, run in the simulator: the customers with the highest ``score``
+    who agreed to the campaign's channel, the first ``share`` of them, as many as the
+    ``budget`` pays for at the channel's contact cost (the held-out share is not contacted
+    and costs nothing). Returns the simulator's outcome."""
+    import generator
+    from generator.campaigns import CONTACT_COST
+
+    channel = campaign["channel"]
+    customers = ds["customers"].set_index("customer_id")
+    agreed = score[customers.loc[score.index, f"consent_{channel}"].to_numpy(bool)]
+    affordable = budget / CONTACT_COST[ds.currency][channel] / (1 - holdout)
+    listed = top(agreed, share, most=max(int(affordable), 1))
+    return generator.simulate(ds, campaign, listed, holdout=holdout)
+
+
+PLAN_ROWS = {
+    "contacted": "contacted",
+    "held_out": "held out (control group)",
+    "response_rate": "response rate of the contacted",
+    "control_rate": "response rate of the held out",
+    "campaign_cost": "cost of the contacts",
+    "cost_per_order": "cost per order",
+    "incremental_profit": "incremental profit (estimated from the control group)",
+    "roi": "ROI (incremental profit / cost)",
+    "true_incremental_profit": "true incremental profit (the simulator's truth)",
+}
+
+
+def plan_table(outcome) -> pd.Series:
+    """The planner's few figures of :func:`evaluation`, with readable names."""
+    figures = evaluation(outcome)[list(PLAN_ROWS)]
+    return figures.rename(PLAN_ROWS).round(3)
+
+
+def planner(ds, campaign: dict, score: pd.Series, channels=("phone", "sms", "email", "mail")):
+    """A classroom widget: set the budget, the cut-off (the share of the ranked list to
+    contact) and the channel, press Run, and see the campaign's response, cost, incremental
+    profit and ROI from the simulator. The same settings always give the same result.
+
+    ``campaign``: the simulator's campaign without its channel; ``score``: each eligible
+    customer's score (highest first). Returns an ``ipywidgets.VBox``.
+    """
+    import ipywidgets as widgets
+
+    budget = widgets.FloatSlider(
+        value=2000, min=100, max=10000, step=100, description="Budget", readout_format=",.0f"
+    )
+    share = widgets.FloatSlider(
+        value=0.3, min=0.05, max=1.0, step=0.05, description="Cut-off", readout_format=".0%"
+    )
+    channel = widgets.Dropdown(options=list(channels), value=channels[0], description="Channel")
+    run = widgets.Button(description="Run the campaign")
+    shown = widgets.HTML()
+
+    def show(_=None) -> None:
+        outcome = run_plan(
+            ds, {**campaign, "channel": channel.value}, score, share.value, budget.value
+        )
+        shown.value = plan_table(outcome).to_frame(ds.currency).to_html()
+
+    run.on_click(show)
+    show()
+    return widgets.VBox([widgets.HBox([budget, share]), widgets.HBox([channel, run]), shown])

@@ -166,3 +166,157 @@ def test_a_response_model_for_the_store_brand_switch_picks_who_buys_anyway(retai
     assert targeting.gains(score[treated], listed.loc[treated, "responded"]).loc[1, "lift"] > 1.3
     truth = retail.truth("campaign_truth").query("campaign_id == 3").set_index("customer_id")
     assert targeting.qini_coefficient(targeting.qini_against_truth(score, truth["uplift"])) < 0.1
+
+
+# ---------------------------------------------------------------- who may be contacted
+
+
+def test_only_consenting_customers_under_the_contact_pressure_are_reachable(bank):
+    ids = bank["customers"]["customer_id"]
+    consenting = targeting.reachable(bank, ids, "phone", bank.as_of, most=10**6)
+    customers = bank["customers"].set_index("customer_id")
+    assert customers.loc[consenting, "consent_phone"].all()
+    assert len(consenting) == customers["consent_phone"].sum()
+    fund = bank["campaigns"].set_index("campaign_id").loc[3, "launched_on"]
+    day = fund + pd.Timedelta(days=40)  # the fund e-mail's contacts are recent
+    contacted = targeting.recent_contacts(bank, day, days=90)
+    assert len(contacted) > 100
+    spared = targeting.reachable(bank, ids, "phone", day, most=1, days=90)
+    assert not spared.isin(contacted.index).any()
+    assert set(spared) | set(consenting.intersection(contacted.index)) == set(consenting)
+    assert targeting.recent_contacts(bank, fund - pd.Timedelta(days=1), days=30).empty
+
+
+def test_top_takes_the_highest_scores_by_share_and_by_count():
+    score = pd.Series([0.5, 0.9, 0.5, 0.1], index=[7, 3, 2, 9])
+    assert list(targeting.top(score, 0.5)) == [3, 2]  # a tie goes to the lower id
+    assert list(targeting.top(score, 1.0, most=3)) == [3, 2, 7]
+    with pytest.raises(ValueError, match="share"):
+        targeting.top(score, 0)
+
+
+# ---------------------------------------------------------------- evaluating a campaign
+
+
+@pytest.fixture(scope="module")
+def term_deposit_campaign(bank):
+    """A phone campaign for term deposits to every eligible customer, run in the simulator."""
+    features = targeting.bank_features(bank, bank.as_of)
+    holders = bank["accounts"].merge(bank["products"]).query("product_type == 'term_deposit'")
+    eligible = features.index[~features.index.isin(holders["customer_id"])]
+    ids = targeting.reachable(bank, eligible, "phone", bank.as_of)
+    return generator.simulate(bank, {"product_type": "term_deposit", "channel": "phone"}, ids)
+
+
+def test_the_evaluation_of_a_campaign(term_deposit_campaign):
+    outcome = term_deposit_campaign
+    figures = targeting.evaluation(outcome)
+    summary = outcome.summary()
+    treated = outcome.customers[outcome.customers["group"] == "treatment"]
+    assert figures["contacted"] == len(treated)
+    assert figures["orders"] == treated["responded"].sum()
+    assert figures["campaign_cost"] == pytest.approx(2.5 * len(treated))
+    assert figures["cost_per_order"] == pytest.approx(figures["campaign_cost"] / figures["orders"])
+    assert figures["incremental_response"] == summary["incremental_response"]
+    assert figures["incremental_orders"] == pytest.approx(
+        summary["incremental_response"] * len(treated)
+    )
+    low, high = figures[["incremental_profit_low", "incremental_profit_high"]]
+    assert low < figures["incremental_profit"] < high
+    assert low < figures["true_incremental_profit"] < high  # the interval holds the truth here
+    assert figures["roi"] == pytest.approx(figures["incremental_profit"] / figures["campaign_cost"])
+    # the naive view credits the campaign with the orders that would have come anyway
+    assert figures["naive_profit"] > figures["incremental_profit"]
+
+
+# ---------------------------------------------------------------- uplift models
+
+
+@pytest.fixture(scope="module")
+def pilot(retail):
+    """A 50/50 test of a pain-reliever coupon by e-mail, run in the simulator on the
+    category's buyers of the last year who agreed to e-mail: their features on the as-of date,
+    who was contacted, who responded, and the truth."""
+    features = targeting.retail_features(retail, retail.as_of, "pain_reliever")
+    buyers = features.index[features["category_trips"] > 0]
+    ids = targeting.reachable(retail, buyers, "email", retail.as_of, most=10**6)
+    campaign = {"category": "pain_reliever", "channel": "email", "coupon_value": 2.0}
+    outcome = generator.simulate(retail, campaign, ids, holdout=0.5)
+    customers = outcome.customers.set_index("customer_id")
+    return (
+        features.loc[customers.index],
+        customers["group"] == "treatment",
+        customers["responded"],
+        outcome.truth.set_index("customer_id"),
+    )
+
+
+@pytest.mark.parametrize("method", targeting.UPLIFT_METHODS)
+def test_an_uplift_model_targets_the_profit_a_response_model_misses(pilot, method):
+    """Every buyer who was sent a coupon may use it, also those who would have bought anyway.
+    A response model ranks those first, and its ranking earns less than a random list against
+    each customer's true incremental profit; an uplift model ranks by what the coupon changes
+    and earns more than a random list."""
+    features, treated, responded, truth = pilot
+    response = targeting.response_model(features[treated], responded[treated])
+    by_response = pd.Series(response.predict_proba(features)[:, 1], features.index)
+    model = targeting.uplift_model(features, treated, responded, method)
+    by_uplift = model.predict(features)
+    again = targeting.uplift_model(features, treated, responded, method).predict(features)
+    assert by_uplift.equals(again)
+
+    def profit_qini(score):
+        curve = targeting.qini_against_truth(score, truth["incremental_profit"])
+        return targeting.qini_coefficient(curve)
+
+    assert profit_qini(by_response) < 0
+    assert profit_qini(by_uplift) > 0.1
+
+
+def test_an_unknown_uplift_method_is_named(pilot):
+    features, treated, responded, _ = pilot
+    with pytest.raises(ValueError, match="unknown uplift method 'magic'"):
+        targeting.uplift_model(features, treated, responded, "magic")
+
+
+# ---------------------------------------------------------------- the classroom demo
+
+
+def test_a_plan_contacts_what_its_budget_pays_for(bank, term_deposit_campaign):
+    customers = term_deposit_campaign.customers["customer_id"]
+    score = pd.Series(np.arange(len(customers), 0, -1), index=customers.to_numpy(), dtype=float)
+    campaign = {"product_type": "term_deposit", "channel": "phone"}
+    outcome = targeting.run_plan(bank, campaign, score, share=1.0, budget=500)
+    listed = outcome.customers["customer_id"]
+    assert len(listed) == int(500 / 2.5 / 0.8)
+    assert list(listed) == list(score.index[: len(listed)])  # the highest scores first
+    assert targeting.evaluation(outcome)["campaign_cost"] <= 500 * 1.1
+    again = targeting.run_plan(bank, campaign, score, share=1.0, budget=500)
+    assert again.customers.equals(outcome.customers)
+    fewer = targeting.run_plan(bank, campaign, score, share=0.1, budget=10**6)
+    assert len(fewer.customers) == round(0.1 * len(score))
+
+
+def test_the_planner_shows_the_campaign_of_its_settings(bank, term_deposit_campaign):
+    customers = term_deposit_campaign.customers["customer_id"]
+    score = pd.Series(np.arange(len(customers), 0, -1), index=customers.to_numpy(), dtype=float)
+    box = targeting.planner(
+        bank, {"product_type": "term_deposit"}, score, channels=("phone", "sms")
+    )
+    (budget, share), (channel, run), shown = (
+        box.children[0].children,
+        box.children[1].children,
+        box.children[2],
+    )
+    first = shown.value
+    assert "true incremental profit" in first
+    share.value = 0.6
+    run.click()
+    assert shown.value != first
+    share.value = 0.3
+    run.click()
+    assert shown.value == first  # the same settings, the same result
+    channel.value = "sms"
+    budget.value = 100
+    run.click()
+    assert shown.value != first
