@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import generator
+from generator.industries.retail_campaign import window_chance
 from generator.population import FUTURE_MONTHS
 from generator.simulator import CampaignError
 
@@ -186,3 +187,52 @@ def test_the_estimated_profit_comes_with_an_interval_that_holds_the_truth(outcom
     low, high = summary.estimated_incremental_profit_low, summary.estimated_incremental_profit_high
     assert low < summary.estimated_incremental_profit < high
     assert low <= outcome.true_incremental_profit <= high
+
+
+@pytest.mark.parametrize(
+    "cycle, share, shape, days", [(21, 0.5, 2, 28), (56, 0.8, 2, 28), (9, 0.3, 3, 42)]
+)
+def test_the_chance_of_a_purchase_in_a_window_is_the_renewal_processs(cycle, share, shape, days):
+    """Needs on gaps of Gamma(shape) around the cycle, each bought here with the share: the
+    chance of a purchase in a window at a random moment, against a simulation of it."""
+    rng = np.random.default_rng(5)
+    n, span = 20_000, 60 * cycle
+    gaps = cycle * rng.gamma(shape, 1 / shape, (n, int(span / cycle * 2) + 40))
+    needs = np.cumsum(gaps, axis=1) - rng.random((n, 1)) * cycle
+    here = rng.random(needs.shape) < share
+    start = span / 2
+    bought = ((needs >= start) & (needs < start + days) & here).any(axis=1).mean()
+    chance = window_chance(days, [cycle], [share], shape)[0]
+    assert abs(bought - chance) < 3 * np.sqrt(chance * (1 - chance) / n)
+    # exponential gaps, bought every time: the Poisson chance
+    assert window_chance(days, [cycle], [1.0], 1)[0] == pytest.approx(1 - np.exp(-days / cycle))
+
+
+def test_the_truths_chance_without_the_offer_is_what_the_hidden_future_does(retail, emailable):
+    """Held out, customers buy as often as the truth's p_control says: over many windows, the
+    customers with each level of p_control bought within noise of it (the truth is calibrated,
+    so the control group and the true incremental profit tell the same story)."""
+    rows = []
+    for day in range(1, 300, 23):
+        launched = retail.as_of + pd.Timedelta(days=day)
+        campaign = {"category": "pain_reliever", "channel": "email", "coupon_value": 2.0}
+        run = generator.simulate(
+            retail, {**campaign, "launched_on": launched}, emailable, holdout=0.5
+        )
+        held_out = run.customers["group"] == "control"
+        rows.append(
+            pd.DataFrame(
+                {
+                    "p": run.truth.loc[held_out, "p_control"],
+                    "bought": run.customers.loc[held_out, "responded"].astype(float),
+                }
+            )
+        )
+    table = pd.concat(rows)
+    table = table[table["p"] > 0]
+    levels = table.groupby(pd.qcut(table["p"], 5), observed=True).agg(
+        p=("p", "mean"), bought=("bought", "mean"), n=("bought", "size")
+    )
+    error = np.sqrt(levels["p"] * (1 - levels["p"]) / levels["n"])
+    assert ((levels["bought"] - levels["p"]).abs() < 0.03 + 3 * error).all(), levels
+    assert abs(table["bought"].mean() - table["p"].mean()) < 0.02

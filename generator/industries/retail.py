@@ -870,6 +870,7 @@ class RetailBlock(Block):
                 self.people["truth_price_sensitivity"].to_numpy(),
                 awake,
                 alive,
+                self.behaviour["cycle_gap_shape"],
             )
             result = campaign_engine.run(
                 self.seed,

@@ -13,19 +13,50 @@ import pandas as pd
 from generator import population
 
 
-def response_chances(strength, days, cycle, share, sensitivity, awake, alive):
+def window_chance(days, cycle, share, shape):
+    """The chance that a customer buys a category here at least once in ``days`` days, not
+    knowing where in their cycle they are: their needs come one after another with gaps of
+    Gamma(``shape``) around their ``cycle`` (mean), and each need is bought here with the
+    probability ``share``, as the block generates them.
+
+    The needs bought here form a renewal process whose gap is the sum of a geometric number
+    of the needs' gaps; at a random moment the chance of a purchase within ``days`` is
+    ``(1 / mean gap) × ∫₀^days P(gap > x) dx`` (Cox 1962, *Renewal Theory*, ch. 5), computed
+    term by term over the number of needs in a gap with the regularised incomplete gamma
+    function. With one need a cycle bought every time (``share`` 1) and exponential gaps
+    (``shape`` 1) it is the Poisson chance ``1 - exp(-days / cycle)``.
+    """
+    from scipy.special import gammainc, gammaincc
+
+    cycle = np.asarray(cycle, dtype=float)[:, None]
+    share = np.clip(np.asarray(share, dtype=float), 1e-9, 1)[:, None]
+    rate = shape / cycle
+    # enough terms that a longer run of needs surely spans the window (its remaining
+    # terms weigh their chance in full, days each)
+    most = int(np.ceil(4 * days / np.nanmin(cycle, initial=np.inf) + 20)) if cycle.size else 1
+    m = np.arange(1, most + 1)[None, :]
+    weight = share * (1 - share) ** (m - 1)
+    a = shape * m
+    covered = days * gammaincc(a, rate * days) + a / rate * gammainc(a + 1, rate * days)
+    integral = (weight * covered).sum(axis=1) + days * (1 - share[:, 0]) ** most
+    return np.clip(share[:, 0] / cycle[:, 0] * integral, 0, 1)
+
+
+def response_chances(strength, days, cycle, share, sensitivity, awake, alive, shape):
     """Each customer's true chance of buying a promoted category in a campaign's window
     without the offer (``p_control``) and what the offer adds (``uplift``).
 
-    A buyer on a cycle of ``cycle`` days (NaN: not a buyer) needs the category in ``days`` days
-    with probability 1 - exp(-days / cycle) and buys it here with their ``share`` of it; a
-    customer away buys little, and an offer brings some of them back. The offer moves the
-    price sensitive most; ``strength`` sets its size; ``alive`` is the share of the window
-    before the customer leaves for good. Used by the recorded campaigns and the simulator.
+    A buyer on a cycle of ``cycle`` days (NaN: not a buyer, who never buys it unprompted)
+    buys it here in ``days`` days with :func:`window_chance` (their ``share`` of it here, gaps
+    of Gamma(``shape``)); a customer away buys little, and an offer brings some of them back.
+    The offer moves the price sensitive most, and non-buyers a little (a trial); ``strength``
+    sets its size; ``alive`` is the share of the window before the customer leaves for good.
+    Used by the recorded campaigns and the simulator.
     """
     user = np.isfinite(cycle)
-    need = np.where(user, 1 - np.exp(-days / np.where(user, cycle, 1.0)), 0.03)
-    p_control = need * share * alive * np.where(awake, 1.0, 0.1)
+    need = np.zeros(len(cycle))
+    need[user] = window_chance(days, np.asarray(cycle)[user], np.asarray(share)[user], shape)
+    p_control = need * alive * np.where(awake, 1.0, 0.1)
     relevance = np.where(user, 1.0, 0.35)
     uplift = (
         strength
@@ -102,6 +133,7 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
         truth["price_sensitivity"].to_numpy(),
         ~np.isin(ids, away),
         alive,
+        SPEC["behaviour"]["cycle_gap_shape"],
     )
     p_control = np.clip(p_control, 0, 1)
     p_treated = np.clip(p_control + uplift, 0, 1)
