@@ -1,7 +1,7 @@
 """Choosing whom to contact (chapter 06): the break-even response rate, leakage-free features
 of the bank's and the supermarket's customers as of a campaign's date, a response model, gains
 and lift by decile, the cut-off by expected profit, who may be contacted (consent and contact
-pressure), a campaign's evaluation against its control group, an uplift model (causalml), the
+pressure), a campaign's evaluation against its control group, uplift models, the
 Qini curve scored against the true uplift, and the planner widget of the classroom demo.
 
 A past campaign is the training set: its contacted customers (the treatment group) and
@@ -15,7 +15,6 @@ launch, never after::
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -369,18 +368,8 @@ def evaluation(outcome) -> pd.Series:
 # ---------------------------------------------------------------- uplift models
 
 
-def _causalml():
-    """causalml's uplift models. Its import asks for an optional citation package and logs
-    that it is missing; that message is silenced here."""
-    logging.getLogger("duecredit").addHandler(logging.NullHandler())
-    from causalml.inference.meta import BaseTClassifier
-    from causalml.inference.tree import UpliftRandomForestClassifier
-
-    return BaseTClassifier, UpliftRandomForestClassifier
-
-
 #: The uplift models :func:`uplift_model` fits, by name.
-UPLIFT_METHODS = ("two_models", "uplift_forest")
+UPLIFT_METHODS = ("two_models", "causal_forest")
 
 
 @dataclass
@@ -394,7 +383,11 @@ class UpliftModel:
 
     def predict(self, features: pd.DataFrame) -> pd.Series:
         x = self.prepare.transform(features)
-        estimate = np.asarray(self.learner.predict(x)).reshape(len(features), -1)[:, 0]
+        if self.method == "two_models":
+            contacted, held_out = self.learner
+            estimate = contacted.predict_proba(x)[:, 1] - held_out.predict_proba(x)[:, 1]
+        else:
+            estimate = np.asarray(self.learner.effect(x)).reshape(len(features))
         return pd.Series(estimate, index=features.index, name="uplift")
 
 
@@ -408,31 +401,39 @@ def uplift_model(
     """An uplift model (增量模型) fitted on a randomised test: ``features`` of the listed
     customers, ``treated`` (contacted, or held out as the control group) and ``responded``.
 
-    ``method``: ``"two_models"``, causalml's T-learner (a logistic regression for the
-    contacted and one for the held out; the uplift is the difference of their predictions),
-    or ``"uplift_forest"``, causalml's uplift random forest (trees split where the contacted
-    and the held out differ most, Rzepakowski & Jaroszewicz 2012). Deterministic for a
-    ``seed``.
+    ``method``: ``"two_models"`` (the two-model or T-learner approach: a logistic regression
+    for the contacted and one for the held out; the uplift is the difference of their
+    predicted chances), or ``"causal_forest"``, EconML's causal forest (a forest whose trees
+    split where the effect of the contact differs most, with honest estimates: Athey,
+    Tibshirani & Wager 2019), told that the test was randomised (every customer had the same
+    chance of being contacted). Deterministic for a ``seed``.
     """
     if method not in UPLIFT_METHODS:
         raise ValueError(f"unknown uplift method {method!r} (known: {', '.join(UPLIFT_METHODS)})")
-    two_models, forest = _causalml()
     prepare = _prepare(features).fit(features)
     x = prepare.transform(features)
-    group = np.where(treated.reindex(features.index).to_numpy(bool), "treatment", "control")
+    contacted = treated.reindex(features.index).to_numpy(bool)
     y = responded.reindex(features.index).astype(int).to_numpy()
     if method == "two_models":
-        learner = two_models(learner=LogisticRegression(max_iter=2000), control_name="control")
+        learner = tuple(
+            LogisticRegression(max_iter=2000).fit(x[group], y[group])
+            for group in (contacted, ~contacted)
+        )
     else:
-        learner = forest(
-            control_name="control",
-            n_estimators=100,
-            max_depth=4,
-            min_samples_leaf=100,
+        from econml.dml import CausalForestDML
+        from sklearn.dummy import DummyClassifier
+
+        learner = CausalForestDML(
+            model_y=LogisticRegression(max_iter=2000),
+            model_t=DummyClassifier(),  # randomised: the same chance of contact for all
+            discrete_outcome=True,
+            discrete_treatment=True,
+            n_estimators=200,
+            min_samples_leaf=5,
+            inference=False,
             random_state=seed,
             n_jobs=1,
-        )
-    learner.fit(x, treatment=group, y=y)
+        ).fit(y, contacted.astype(int), X=x)
     return UpliftModel(prepare, learner, method)
 
 
