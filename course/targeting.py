@@ -437,6 +437,29 @@ def uplift_model(
     return UpliftModel(prepare, learner, method)
 
 
+def coupon_profit(
+    uplift: pd.Series,
+    buys_if_sent: pd.Series,
+    unit_margin: float,
+    redemption: float,
+    coupon: float,
+    contact_cost: float = 0.0,
+) -> pd.Series:
+    """The expected incremental profit of sending each customer a coupon: the margin of the
+    purchases the coupon adds (``uplift`` × ``unit_margin``), less the coupons redeemed by
+    every customer who buys when sent one — those who would have bought anyway included —
+    (``buys_if_sent`` × ``redemption``, the share of buyers who use it, × ``coupon``), less
+    the contact. ``uplift`` from an uplift model, ``buys_if_sent`` from a response model
+    trained on the contacted: a response model says who will use a coupon, an uplift model
+    whom it moves, and the profit needs both."""
+    profit = (
+        uplift * unit_margin
+        - buys_if_sent.reindex(uplift.index) * redemption * coupon
+        - contact_cost
+    )
+    return profit.rename("expected_profit")
+
+
 # ---------------------------------------------------------------- the classroom demo
 
 
