@@ -289,14 +289,18 @@ def recent_contacts(ds, as_of, days: int = 365) -> pd.Series:
     return contacts[inside].groupby("customer_id").size().rename("contacts")
 
 
-def reachable(ds, customer_ids, channel: str, as_of, most: int = 1, days: int = 365) -> pd.Index:
+def reachable(
+    ds, customer_ids, channel: str, as_of, most: int | None = 1, days: int = 365
+) -> pd.Index:
     """The listed customers a campaign may contact by ``channel`` on the day after ``as_of``:
     those who agreed to it (``consent_<channel>``) and who received fewer than ``most``
-    campaign contacts in the ``days`` days up to ``as_of`` (the contact-pressure rule), in
-    the order listed."""
+    campaign contacts in the ``days`` days up to ``as_of`` (the contact-pressure rule;
+    ``most=None``: no such rule), in the order listed."""
     ids = pd.Index(customer_ids)
     customers = ds["customers"].set_index("customer_id")
     agreed = customers.loc[ids, f"consent_{channel}"].to_numpy(bool)
+    if most is None:
+        return ids[agreed]
     pressed = recent_contacts(ds, as_of, days).reindex(ids, fill_value=0).to_numpy() >= most
     return ids[agreed & ~pressed]
 

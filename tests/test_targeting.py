@@ -173,7 +173,7 @@ def test_a_response_model_for_the_store_brand_switch_picks_who_buys_anyway(retai
 
 def test_only_consenting_customers_under_the_contact_pressure_are_reachable(bank):
     ids = bank["customers"]["customer_id"]
-    consenting = targeting.reachable(bank, ids, "phone", bank.as_of, most=10**6)
+    consenting = targeting.reachable(bank, ids, "phone", bank.as_of, most=None)
     customers = bank["customers"].set_index("customer_id")
     assert customers.loc[consenting, "consent_phone"].all()
     assert len(consenting) == customers["consent_phone"].sum()
@@ -239,7 +239,7 @@ def pilot(retail):
     who was contacted, who responded, and the truth."""
     features = targeting.retail_features(retail, retail.as_of, "pain_reliever")
     buyers = features.index[features["category_trips"] > 0]
-    ids = targeting.reachable(retail, buyers, "email", retail.as_of, most=10**6)
+    ids = targeting.reachable(retail, buyers, "email", retail.as_of, most=None)
     campaign = {"category": "pain_reliever", "channel": "email", "coupon_value": 2.0}
     outcome = generator.simulate(retail, campaign, ids, holdout=0.5)
     customers = outcome.customers.set_index("customer_id")

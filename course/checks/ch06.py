@@ -597,7 +597,7 @@ def _pilot_run():
     ds = retail()
     features = targeting.retail_features(ds, ds.as_of, PILOT["category"])
     buyers = features.index[features["category_trips"] > 0]
-    ids = targeting.reachable(ds, buyers, PILOT["channel"], ds.as_of, most=10**6)
+    ids = targeting.reachable(ds, buyers, PILOT["channel"], ds.as_of, most=None)
     return features, generator.simulate(ds, PILOT, ids, holdout=PILOT_HOLDOUT)
 
 
