@@ -144,9 +144,43 @@ def outcome(
     return Outcome(campaign, customers, truth, float(incremental_profit[treated].sum().round(2)))
 
 
+def schedule(ds, customer_ids, days: int, what: str = "campaign"):
+    """A list of customers, or a table of each customer's own send day (``customer_id`` and
+    ``sent_on``: an offer timed to the customer), as ``(ids, sent_on)``: the ids as given and
+    the send days as dates (None for a list). Every timed window of ``days`` days must be in
+    the hidden future; anything else is one clear :class:`CampaignError`."""
+    if not isinstance(customer_ids, pd.DataFrame):
+        return customer_ids, None
+    missing = [c for c in ("customer_id", "sent_on") if c not in customer_ids.columns]
+    if missing:
+        raise CampaignError(
+            f"a table of timed sends needs the columns customer_id and sent_on (missing: "
+            f"{', '.join(missing)})"
+        )
+    try:
+        sent = pd.to_datetime(customer_ids["sent_on"]).dt.normalize()
+    except (ValueError, TypeError):
+        raise CampaignError("sent_on must hold dates") from None
+    if sent.isna().any():
+        raise CampaignError("every customer in a timed send needs a sent_on date")
+    end = ds.as_of + pd.DateOffset(months=FUTURE_MONTHS)
+    late = sent + pd.Timedelta(days=days - 1) > end
+    if (sent <= ds.as_of).any() or late.any():
+        raise CampaignError(
+            f"each timed {what} must run in the hidden future: sent after "
+            f"{ds.as_of:%Y-%m-%d} and over by {end:%Y-%m-%d}"
+        )
+    return customer_ids["customer_id"], sent.to_numpy(dtype="datetime64[ns]")
+
+
 def check_ids(customer_ids, known: pd.Index, who: str = "customer") -> np.ndarray:
     """The listed ids as integers, or one clear error: none listed, not whole numbers, listed
     twice, or not in the build."""
+    if isinstance(customer_ids, pd.DataFrame):
+        raise CampaignError(
+            f"list the {who} ids (a table of send days is for offers timed per customer, "
+            f"which only the supermarket's simulator runs)"
+        )
     ids = pd.Series(customer_ids)
     if ids.empty:
         raise CampaignError(f"the list of {who}s is empty")
@@ -264,7 +298,9 @@ def simulate(build, campaign: dict, customer_ids, *, holdout: float = 0.2) -> Ou
     database, or its folder), holding out a random ``holdout`` share as the control group.
 
     What a campaign is depends on the company: see ``simulate`` in the industry's
-    ``<industry>_campaign`` module (retail: a coupon for a category, sent by a channel). A bad
+    ``<industry>_campaign`` module (retail: a coupon for a category, sent by a channel; its
+    ``customer_ids`` may be a table of ``customer_id`` and ``sent_on``, each customer's coupon
+    timed to them, see :func:`schedule`). A bad
     campaign or list raises :class:`CampaignError` with one clear message.
     """
     from generator import INDUSTRIES

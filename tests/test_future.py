@@ -147,3 +147,14 @@ def test_a_bad_list_gets_one_clear_error(example, ids, message):
         ids = [listed[0], listed[0]]
     with pytest.raises(CampaignError, match=message):
         generator.simulate(ds, campaign, ids)
+
+
+def test_only_the_supermarkets_offers_are_timed_per_customer(example):
+    """A table of send days is for the supermarket's timed coupons; the other companies'
+    simulators ask for a list of ids, in one clear message."""
+    ds, campaign, ids, _ = example
+    if ds.industry == "retail":
+        pytest.skip("the supermarket times its offers per customer")
+    table = pd.DataFrame({"customer_id": ids[:3], "sent_on": ds.as_of + pd.Timedelta(days=3)})
+    with pytest.raises(CampaignError, match="which only the supermarket's simulator runs"):
+        generator.simulate(ds, campaign, table)

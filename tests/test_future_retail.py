@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import generator
-from generator.industries.retail_campaign import window_chance
+from generator.industries.retail_campaign import need_chances, window_chance
 from generator.population import FUTURE_MONTHS
 from generator.simulator import CampaignError
 
@@ -236,3 +236,127 @@ def test_the_truths_chance_without_the_offer_is_what_the_hidden_future_does(reta
     error = np.sqrt(levels["p"] * (1 - levels["p"]) / levels["n"])
     assert ((levels["bought"] - levels["p"]).abs() < 0.03 + 3 * error).all(), levels
     assert abs(table["bought"].mean() - table["p"].mean()) < 0.02
+
+
+# ---------------------------------------------------------------- offers timed to the need
+
+
+def test_the_truth_keeps_every_need_from_the_last_before_the_as_of_date(retail):
+    """Each need at any shop: one on or before the as-of date per customer and category at
+    most, the rest in the hidden future; the needs bought here are the future's purchases."""
+    needs = retail.truth("needs")
+    past = needs[needs.need_on <= retail.as_of]
+    assert not past.duplicated(["customer_id", "category"]).any()
+    future = needs[needs.need_on > retail.as_of]
+    assert future.need_on.max() <= retail.as_of + pd.DateOffset(months=FUTURE_MONTHS)
+    # a share of needs is bought elsewhere
+    assert 0.3 < future.bought_here.mean() < 0.8
+    # the first need bought here is the next purchase of the category, within a few days
+    first = future[future.bought_here].groupby(["customer_id", "category"]).need_on.min()
+    nxt = retail.truth("future_next_purchases").dropna()
+    nxt = nxt.set_index(["customer_id", "category"]).next_purchase_on
+    both = first.index.intersection(nxt.index)
+    gap = (nxt[both] - first[both]).dt.days.abs()
+    assert (gap <= 7).mean() > 0.85
+
+
+@pytest.mark.parametrize(
+    "cycle, share, age, days",
+    [(21, 0.6, 5, 28), (21, 0.6, 30, 10), (56, 0.4, 50, 14), (7, 0.5, 3, 28), (35, 0.9, 60, 7)],
+)
+def test_the_chance_of_a_need_given_the_days_since_the_last_is_the_renewal_processs(
+    cycle, share, age, days
+):
+    """Knowing it is ``age`` days since the last need: the chance of a need, and of buying
+    here, in the next ``days`` days, against a simulation of the gaps that outlast the age."""
+    from scipy.stats import gamma
+
+    rng = np.random.default_rng(11)
+    n, shape, scale = 100_000, 2.0, cycle / 2.0
+    lived = gamma.cdf(age, shape, scale=scale)
+    first = gamma.ppf(lived + (1 - lived) * rng.random(n), shape, scale=scale) - age
+    need = (first < days).mean()
+    bought, when = np.zeros(n, bool), first
+    for _ in range(int(4 * days / cycle) + 20):
+        bought |= (when < days) & (rng.random(n) < share)
+        when = when + rng.gamma(shape, scale, n)
+    chance, here = need_chances([age], days, [cycle], [share], shape)
+    for simulated, computed in ((need, chance[0]), (bought.mean(), here[0])):
+        assert abs(simulated - computed) < 4 * np.sqrt(computed * (1 - computed) / n) + 1e-3
+
+
+def test_at_a_random_point_of_the_cycle_the_chance_is_the_stationary_one():
+    """Averaged over the ages a customer has at a random moment (density ∝ the chance the gap
+    outlasts the age), the chance given the age is :func:`window_chance`."""
+    from scipy.stats import gamma
+
+    cycle, share, days, shape = 21.0, 0.6, 28, 2.0
+    ages = (np.arange(40_000) + 0.5) * cycle * 12 / 40_000
+    weight = gamma.sf(ages, shape, scale=cycle / shape)
+    weight /= weight.sum()
+    _, here = need_chances(ages, days, np.full(ages.size, cycle), np.full(ages.size, share), shape)
+    assert (weight * here).sum() == pytest.approx(window_chance(days, [cycle], [share], shape)[0])
+
+
+def test_sent_on_one_day_a_timed_send_is_the_campaign_launched_that_day(retail, emailable):
+    day = retail.as_of + pd.Timedelta(days=9)
+    ids = emailable[:400]
+    blast = generator.simulate(retail, {**COFFEE, "launched_on": day}, ids, holdout=0.5)
+    timed = generator.simulate(
+        retail, COFFEE, pd.DataFrame({"customer_id": ids, "sent_on": day}), holdout=0.5
+    )
+    assert (timed.customers.sent_on == day).all()
+    pd.testing.assert_frame_equal(timed.customers.drop(columns="sent_on"), blast.customers)
+    pd.testing.assert_frame_equal(timed.truth, blast.truth)
+
+
+def test_a_coupon_just_after_a_need_moves_fewer_than_one_when_the_next_is_due(retail):
+    """The truth's timing: sent the day after a customer's need (at any shop) a coupon has
+    less to work on than sent when their next need is due, one cycle later."""
+    needs = retail.truth("needs").query("category == 'detergent'")
+    last = needs[needs.need_on <= retail.as_of].set_index("customer_id").need_on
+    cycle = (
+        retail.truth("purchase_cycles").query("category == 'detergent'").set_index("customer_id")
+    )
+    consent = retail["customers"].set_index("customer_id").consent_email
+    after = last + pd.Timedelta(days=1)
+    due = last + pd.to_timedelta(cycle.cycle_days.reindex(last.index).round(), unit="D")
+    ok = (after > retail.as_of) & consent.reindex(last.index).to_numpy()
+    campaign = {
+        "category": "detergent",
+        "channel": "email",
+        "coupon_value": 1.5,
+        "response_days": 10,
+    }
+    runs = {
+        name: generator.simulate(
+            retail, campaign, pd.DataFrame({"customer_id": sent.index[ok], "sent_on": sent[ok]})
+        ).truth
+        for name, sent in (("after", after), ("due", due))
+    }
+    assert runs["due"].p_control.mean() > 2 * runs["after"].p_control.mean()
+    assert runs["due"].uplift.mean() > 1.2 * runs["after"].uplift.mean()
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        (pd.DataFrame({"customer_id": [1]}), "needs the columns customer_id and sent_on"),
+        (pd.DataFrame({"customer_id": [1], "sent_on": ["someday"]}), "sent_on must hold dates"),
+        (pd.DataFrame({"customer_id": [1], "sent_on": [None]}), "needs a sent_on date"),
+        (pd.DataFrame({"customer_id": [1], "sent_on": ["2025-01-01"]}), "in the hidden future"),
+    ],
+)
+def test_a_bad_timed_send_gets_one_clear_error(retail, table, message):
+    with pytest.raises(CampaignError, match=message):
+        generator.simulate(retail, COFFEE, table)
+
+
+def test_a_timed_send_has_no_launch_day(retail, emailable):
+    table = pd.DataFrame(
+        {"customer_id": emailable[:3], "sent_on": retail.as_of + pd.Timedelta(days=3)}
+    )
+    with pytest.raises(CampaignError, match="leave launched_on out"):
+        generator.simulate(
+            retail, {**COFFEE, "launched_on": retail.as_of + pd.Timedelta(days=2)}, table
+        )

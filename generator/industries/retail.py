@@ -393,6 +393,25 @@ SCHEMA = Schema(
             truth=True,
         ),
         Table(
+            "needs",
+            "Each time a customer needed a category they replenish, at any shop: their last need "
+            "on or before the as-of date and every need after it",
+            "需求时点",
+            (
+                _CUSTOMER,
+                C("category", "category", "Category", "品类", values=tuple(CYCLE)),
+                C("need_on", "date", "Day the need arose", "需求日期"),
+                C(
+                    "bought_here",
+                    "bool",
+                    "Bought at the chain (not elsewhere, and not while away)",
+                    "在本店购买",
+                ),
+            ),
+            key=("customer_id", "category", "need_on"),
+            truth=True,
+        ),
+        Table(
             "lapses",
             "Spells away: each time a customer stopped buying for a while, and came back",
             "暂时流失",
@@ -795,6 +814,7 @@ class RetailBlock(Block):
         """
         rng = self.rng("cycles")
         self.cycle = np.full((self.n, len(CATEGORIES)), np.nan)
+        self.needs = []  # every need, at any shop: (customer index, day, category, bought here)
         shape = self.behaviour["cycle_gap_shape"]
         events = []
         for name in CYCLE:
@@ -836,6 +856,7 @@ class RetailBlock(Block):
             # bought here (the customer's share of the category), and not while away
             here = rng.random(len(index)) < self.category_share[index, code]
             keep = here & self._awake(index, day)
+            self.needs.append((index, day, np.full(len(index), code), keep))
             events.append(_events(index[keep], day[keep], np.full(int(keep.sum()), code)))
         return _concat(events)
 
@@ -1214,9 +1235,37 @@ class RetailBlock(Block):
         return {
             "customer_truth": customer_truth,
             "purchase_cycles": cycles,
+            "needs": self._needs_table(),
             **self._lapse_tables(),
             "wallet": self._wallet_table(),
         }
+
+    def _needs_table(self) -> pd.DataFrame:
+        """The needs the hidden future's campaigns are timed against: per customer and
+        category the last need on or before the as-of date and every one after it (two needs
+        on one day are one, bought here if either was)."""
+        parts = list(zip(*self.needs, strict=True)) if self.needs else [[]] * 4
+        index, day, code, here = (
+            np.concatenate(part) if len(part) else np.zeros(0, np.int64) for part in parts
+        )
+        key = index.astype(np.int64) * len(CATEGORIES) + code
+        as_of = self.seen - 1
+        last_seen = np.full(self.n * len(CATEGORIES), -1, np.int64)
+        past = day <= as_of
+        np.maximum.at(last_seen, key[past], day[past])
+        keep = (day > as_of) | (day == last_seen[key])
+        table = pd.DataFrame(
+            {
+                "customer_id": self.ids[index[keep]],
+                "category": np.array(list(CATEGORIES))[code[keep]],
+                "need_on": np.datetime64(self.window.start.date(), "D") + day[keep],
+                "bought_here": here[keep].astype(bool),
+            }
+        )
+        table = table.groupby(["customer_id", "category", "need_on"], as_index=False)[
+            "bought_here"
+        ].any()
+        return table.reset_index(drop=True)
 
     def _lapse_tables(self) -> dict[str, pd.DataFrame]:
         """The spells away that begin while the customer buys: as they stood on the as-of

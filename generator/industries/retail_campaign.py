@@ -42,7 +42,41 @@ def window_chance(days, cycle, share, shape):
     return np.clip(share[:, 0] / cycle[:, 0] * integral, 0, 1)
 
 
-def response_chances(strength, days, cycle, share, sensitivity, awake, alive, shape):
+def need_chances(age, days, cycle, share, shape, nodes: int = 24):
+    """The chance that a customer needs a category in the next ``days`` days, and the chance
+    they buy it here in that time, knowing it is ``age`` days since their last need (at any
+    shop): the next need comes after a gap of Gamma(``shape``) around their ``cycle``, longer
+    than ``age``; each need is bought here with the probability ``share``.
+
+    The first need bought here is the m-th with probability ``share (1 - share)^(m-1)``; the
+    m-th need falls in the window when the first gap ends in it early enough for the other
+    m - 1 gaps (Gamma(``(m-1) shape``)) to fit, an integral over the first gap taken by
+    Gauss-Legendre quadrature with ``nodes`` points. Averaged over a random point of the
+    cycle the second chance is :func:`window_chance`. Returns ``(need, need_here)``.
+    """
+    from scipy.special import gammainc
+    from scipy.stats import gamma
+
+    age = np.asarray(age, dtype=float)[:, None]
+    cycle = np.asarray(cycle, dtype=float)[:, None]
+    share = np.clip(np.asarray(share, dtype=float), 1e-9, 1)[:, None]
+    scale = cycle / shape
+    survived = gamma.logsf(age, shape, scale=scale)  # the gap is longer than the age
+    need = -np.expm1(gamma.logsf(age + days, shape, scale=scale) - survived)[:, 0]
+    x, w = np.polynomial.legendre.leggauss(nodes)
+    gap = age + days * (x[None, :] + 1) / 2  # the first gap's end, over the window
+    weight = w[None, :] * days / 2 * np.exp(gamma.logpdf(gap, shape, scale=scale) - survived)
+    most = int(np.ceil(4 * days / np.nanmin(cycle, initial=np.inf) + 20)) if cycle.size else 1
+    here = share[:, 0] * need
+    for m in range(2, most + 1):  # the other m - 1 gaps fit in what is left of the window
+        fits = gammainc((m - 1) * shape, (age + days - gap) / scale)
+        here += share[:, 0] * (1 - share[:, 0]) ** (m - 1) * (weight * fits).sum(axis=1)
+    return np.clip(need, 0, 1), np.clip(here, 0, 1)
+
+
+def response_chances(
+    strength, days, cycle, share, sensitivity, awake, alive, shape, age=None, occasion=0.0
+):
     """Each customer's true chance of buying a promoted category in a campaign's window
     without the offer (``p_control``) and what the offer adds (``uplift``).
 
@@ -51,13 +85,30 @@ def response_chances(strength, days, cycle, share, sensitivity, awake, alive, sh
     of Gamma(``shape``)); a customer away buys little, and an offer brings some of them back.
     The offer moves the price sensitive most, and non-buyers a little (a trial); ``strength``
     sets its size; ``alive`` is the share of the window before the customer leaves for good.
-    Used by the recorded campaigns and the simulator.
+
+    ``age``: when known, the days since each buyer's last need at the window's start (NaN:
+    not known). Their chance is then :func:`need_chances`' given that age, and the
+    ``occasion`` share of the offer's effect (what it does at a purchase the customer needs
+    to make: switching it to this shop) follows how likely a need is in the window against
+    a customer at a random point of their cycle; the rest (buying sooner, stocking up) does
+    not. Without ``age`` every buyer is at a random point of their cycle. Used by the
+    recorded campaigns (without ``age``) and the simulator.
     """
+    cycle = np.asarray(cycle, dtype=float)
     user = np.isfinite(cycle)
     need = np.zeros(len(cycle))
-    need[user] = window_chance(days, np.asarray(cycle)[user], np.asarray(share)[user], shape)
+    need[user] = window_chance(days, cycle[user], np.asarray(share)[user], shape)
+    timing = np.ones(len(cycle))
+    if age is not None:
+        age = np.asarray(age, dtype=float)
+        known = user & np.isfinite(age)
+        usual = window_chance(days, cycle[known], np.ones(known.sum()), shape)
+        needed, need[known] = need_chances(
+            age[known], days, cycle[known], np.asarray(share)[known], shape
+        )
+        timing[known] = 1 - occasion + occasion * needed / usual
     p_control = need * alive * np.where(awake, 1.0, 0.1)
-    relevance = np.where(user, 1.0, 0.35)
+    relevance = np.where(user, timing, 0.35)
     uplift = (
         strength
         * (0.4 + 1.2 * sensitivity)
@@ -81,27 +132,45 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     ``launched_on`` (a day in the hidden future; default the day after the as-of date) and
     ``response_days`` (default 28). A bigger coupon, against the category's price, moves more
     customers.
+
+    ``customer_ids`` may instead be a table of ``customer_id`` and ``sent_on``: each
+    customer's coupon is then sent on their own day and valid for ``response_days`` from it
+    (an offer timed to the customer's purchase cycle). A coupon that arrives when a customer
+    is likely to need the category moves them more (see :func:`response_chances`).
     """
     from generator import simulator
     from generator.industries.retail import SPEC
 
+    given = campaign
     campaign = _campaign(ds, campaign)
+    listed, sent = simulator.schedule(ds, customer_ids, campaign["response_days"])
+    if sent is not None:
+        if "launched_on" in given:
+            raise simulator.CampaignError(
+                "a timed send has its own days (sent_on): leave launched_on out"
+            )
+        campaign["launched_on"] = pd.Timestamp(sent.min())
     customers = ds["customers"].set_index("customer_id")
-    ids = simulator.listed(customers, customer_ids, campaign["channel"])
-    first = campaign["launched_on"]
-    last = first + pd.Timedelta(days=campaign["response_days"] - 1)
+    ids = simulator.listed(customers, listed, campaign["channel"])
+    days = campaign["response_days"]
+    first = pd.Series(
+        np.full(len(ids), campaign["launched_on"].to_datetime64()) if sent is None else sent,
+        index=ids,
+    )
+    last = first + pd.Timedelta(days=days - 1)
     category = campaign["category"]
-    # what each customer really did in the window, uncontacted: the hidden future
+    # what each customer really did in their window, uncontacted: the hidden future
     products = ds["products"]
     in_category = products.loc[products["category"] == category, "product_id"]
     future = ds.truth("future_purchases")
-    window = future[
-        future["product_id"].isin(in_category)
-        & (future["purchased_on"] >= first)
-        & (future["purchased_on"] <= last)
+    future = future[future["product_id"].isin(in_category) & future["customer_id"].isin(ids)]
+    on = future["purchased_on"]
+    future = future[
+        (on >= first.reindex(future["customer_id"]).to_numpy())
+        & (on <= last.reindex(future["customer_id"]).to_numpy())
     ]
-    spend = window.groupby("customer_id")["amount"].sum().reindex(ids, fill_value=0.0)
-    margin = window.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0)
+    spend = future.groupby("customer_id")["amount"].sum().reindex(ids, fill_value=0.0)
+    margin = future.groupby("customer_id")["margin"].sum().reindex(ids, fill_value=0.0)
     bought = spend.to_numpy() > 0
     # their true chances, from the truth the build was made from
     truth = ds.truth("customer_truth").set_index("customer_id").loc[ids]
@@ -112,28 +181,32 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     shares = share.reindex(ids).fillna(truth["share_of_wallet"]).to_numpy()
     lapses = ds.truth("future_lapses")  # a spell away that covers a future day is one of these
     lapses = lapses[lapses["customer_id"].isin(ids)]
+    start = first.reindex(lapses["customer_id"]).to_numpy()
     away = lapses[
-        (lapses["lapsed_on"] <= first)
-        & (lapses["returned_on"].isna() | (lapses["returned_on"] > first))
+        (lapses["lapsed_on"].to_numpy() <= start)
+        & (lapses["returned_on"].isna().to_numpy() | (lapses["returned_on"].to_numpy() > start))
     ]["customer_id"]
     leaves = ds.truth("future_customers").set_index("customer_id").loc[ids, "leaves_on"]
     gone = truth["stopped_on"].notna().to_numpy()
     days_left = (leaves - first).dt.days.to_numpy(dtype=float, na_value=np.inf)
-    alive = np.where(gone, 0.0, np.clip(days_left / campaign["response_days"], 0, 1))
+    alive = np.where(gone, 0.0, np.clip(days_left / days, 0, 1))
     price = products.loc[products["category"] == category, "price"].mean()
     cost = products.loc[products["category"] == category, "unit_cost"].mean()
-    strength = SPEC["simulator"]["uplift"] * np.sqrt(
-        campaign["coupon_value"] / (SPEC["simulator"]["typical_coupon_share"] * price)
+    behaviour, spec = SPEC["behaviour"], SPEC["simulator"]
+    strength = spec["uplift"] * np.sqrt(
+        campaign["coupon_value"] / (spec["typical_coupon_share"] * price)
     )
     p_control, uplift = response_chances(
         strength,
-        campaign["response_days"],
+        days,
         cycle.reindex(ids).to_numpy(),
         shares,
         truth["price_sensitivity"].to_numpy(),
         ~np.isin(ids, away),
         alive,
-        SPEC["behaviour"]["cycle_gap_shape"],
+        behaviour["cycle_gap_shape"],
+        age=_age(ds, category, first),
+        occasion=spec["occasion_share"],
     )
     p_control = np.clip(p_control, 0, 1)
     p_treated = np.clip(p_control + uplift, 0, 1)
@@ -152,11 +225,12 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     coupon = min(campaign["coupon_value"], round(0.5 * price, 2))
     discount = np.where(redeemed, coupon, 0.0)
     contact = simulator.contact_cost(ds.currency, campaign["channel"])
+    timing = {} if sent is None else {"sent_on": first.to_numpy()}
     customers_out = simulator.observed(
         ids,
         treated,
         responded,
-        {"spend": np.round(spend, 2), "discount": discount},
+        {**timing, "spend": np.round(spend, 2), "discount": discount},
         margin - discount,
         contact,
     )
@@ -164,6 +238,18 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     # coupons of every contacted buyer, those who would have bought anyway included
     expected = uplift * (price - cost) - p_treated * coupon_use * coupon - contact
     return simulator.outcome(campaign, customers_out, treated, p_control, p_treated, expected)
+
+
+def _age(ds, category: str, first: pd.Series) -> np.ndarray:
+    """Days from each customer's last need of ``category`` (at any shop, the truth's
+    ``needs``) to the start of their window (``first``, indexed by customer); NaN where the
+    truth has no need before it."""
+    needs = ds.truth("needs")
+    needs = needs[(needs["category"] == category) & needs["customer_id"].isin(first.index)]
+    start = first.reindex(needs["customer_id"]).to_numpy()
+    before = needs[needs["need_on"].to_numpy() < start]
+    last = before.groupby("customer_id")["need_on"].max().reindex(first.index)
+    return (first - last).dt.days.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _campaign(ds, campaign: dict) -> dict:
