@@ -138,3 +138,46 @@ def coverage(lists: pd.DataFrame, future: pd.DataFrame, first, days: int = 30) -
     )
     table["coverage"] = table["spend_on_list"] / table["spend"]
     return table.reset_index()
+
+
+def timed_sends(predicted: pd.DataFrame, as_of, lead: int = 3, horizon: int = 28) -> pd.DataFrame:
+    """Offers timed to each customer's own cycle (seed 001's Dick's Supermarket): for every
+    prediction of :func:`next_purchase` due in the ``horizon`` days after ``as_of``, a send
+    day ``lead`` days before it (at the earliest the day after ``as_of``). Columns
+    ``customer_id``, ``category``, ``sent_on``: ready for ``generator.simulate`` once one
+    category is chosen."""
+    day = pd.Timestamp(as_of).normalize()
+    due = predicted[predicted["predicted_on"] <= day + pd.Timedelta(days=horizon)]
+    sent = (due["predicted_on"] - pd.Timedelta(days=lead)).clip(lower=day + pd.Timedelta(days=1))
+    return due[["customer_id", "category"]].assign(sent_on=sent).reset_index(drop=True)
+
+
+def category_share(
+    days: pd.DataFrame, as_of, window: int = 365, peers: float = 0.9
+) -> pd.DataFrame:
+    """Each customer's share of wallet in each category, estimated from behaviour alone: the
+    days they bought it here in the ``window`` days up to ``as_of`` (from
+    :func:`purchase_days`), against the need of the category's best customers (the ``peers``
+    quantile of those days among its buyers, the peer idea of Perlich et al. 2007 applied to
+    one category). One row per customer and category bought in the window: ``days_bought``,
+    ``need_days`` (the category's), ``share`` (capped at 1)."""
+    recent = days[periods.in_window(days["day"], as_of, window)]
+    bought = recent.groupby(["customer_id", "category"]).size().rename("days_bought")
+    bought = bought.reset_index()
+    need = bought.groupby("category")["days_bought"].quantile(peers).rename("need_days")
+    bought = bought.merge(need.reset_index(), on="category")
+    bought["share"] = (bought["days_bought"] / bought["need_days"]).clip(upper=1.0)
+    return bought
+
+
+def true_category_share(ds) -> pd.DataFrame:
+    """The truth's share of each customer's need bought at the chain, per category
+    (``_truth/wallet``): ``customer_id``, ``category``, ``true_share``."""
+    wallet = ds.truth("wallet")
+    return pd.DataFrame(
+        {
+            "customer_id": wallet["customer_id"],
+            "category": wallet["category"].astype(str),
+            "true_share": wallet["share"],
+        }
+    )

@@ -104,3 +104,39 @@ def test_lists_know_nothing_after_their_date(retail):
     pd.testing.assert_frame_equal(
         one_to_one.purchase_days(retail, day), one_to_one.purchase_days(Before(), day)
     )
+
+
+def test_timed_sends_go_a_few_days_before_each_due_date():
+    as_of = pd.Timestamp("2025-12-31")
+    predicted = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4],
+            "category": ["coffee"] * 4,
+            "predicted_on": pd.to_datetime(
+                ["2026-01-01", "2026-01-10", "2026-01-28", "2026-02-20"]
+            ),
+        }
+    )
+    sends = one_to_one.timed_sends(predicted, as_of, lead=3, horizon=28)
+    assert sends.customer_id.tolist() == [1, 2, 3]  # the fourth is not due within 28 days
+    expected = pd.to_datetime(["2026-01-01", "2026-01-07", "2026-01-25"])
+    assert (sends.sent_on.to_numpy() == expected.to_numpy()).all()
+
+
+def test_the_share_of_wallet_from_behaviour_ranks_the_truths_where_needs_are_alike(retail):
+    """Where every buyer needs about as much (a replenished category, one cycle for all), the
+    days bought here against the best customers' rank the true share well; where needs differ
+    (pain relievers: light to heavy users; baby food: babies and occasional buyers) less well,
+    because a small need looks like a small share."""
+    days = one_to_one.purchase_days(retail, retail.as_of)
+    table = one_to_one.category_share(days, retail.as_of)
+    table = table.merge(one_to_one.true_category_share(retail), on=["customer_id", "category"])
+    assert table.share.between(0, 1).all()
+    rank = {
+        category: group.share.corr(group.true_share, method="spearman")
+        for category, group in table.groupby("category")
+    }
+    for category in ("coffee", "detergent", "toilet_paper", "pet_food"):
+        assert rank[category] > 0.5, rank
+    assert rank["pain_reliever"] < rank["detergent"]
+    assert rank["baby_food"] < rank["detergent"]
