@@ -71,3 +71,37 @@ def test_sizes_and_stability_tell_how_actionable_the_codes_are(before, now):
     assert stable["code"] < min(stable[p] for p in micro_codes.PARTS)
     table = micro_codes.migration(before, now, "value")
     assert table.sum(axis=1).round(6).eq(1).all()
+
+
+def test_a_plan_runs_one_campaign_per_product_and_channel(bank, now):
+    from course import targeting
+    from generator.simulator import CampaignError
+
+    features = targeting.bank_features(bank, bank.as_of)
+    deposit = targeting.reachable(
+        bank, features.index[features.holds_term_deposit == 0], "phone", bank.as_of
+    )[:200]
+    fund = features.index[(features.holds_fund == 0) & ~features.index.isin(deposit)]
+    fund = targeting.reachable(bank, fund, "email", bank.as_of)[:300]
+    plan = pd.concat(
+        [
+            pd.DataFrame(
+                {"customer_id": deposit, "product_type": "term_deposit", "channel": "phone"}
+            ),
+            pd.DataFrame({"customer_id": fund, "product_type": "fund", "channel": "email"}),
+        ]
+    )
+    table = micro_codes.simulate_plan(bank, plan)
+    alone = generator.simulate(
+        bank, {"product_type": "fund", "channel": "email"}, fund, holdout=0.2
+    )
+    assert table.loc["fund by email", "true_incremental_profit"] == pytest.approx(
+        alone.true_incremental_profit
+    )
+    parts = table.drop(index="total")
+    assert table.loc["total", "contacted"] == parts["contacted"].sum()
+    assert table.loc["total", "true_incremental_profit"] == pytest.approx(
+        parts["true_incremental_profit"].sum()
+    )
+    with pytest.raises(CampaignError, match="more than once"):
+        micro_codes.simulate_plan(bank, pd.concat([plan, plan.head(1)]))
