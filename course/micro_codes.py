@@ -17,9 +17,9 @@ part  name                values
 4     channel 渠道偏好      D digital (online and mobile are at least half of their
                           transactions in 90 days), P physical (branch, ATM, card
                           payments), N none (no transaction in 90 days)
-5     signal 行为信号       + money coming in rose (the last 90 days' inflow at least
-                          1.2 times the 90 days before), - it fell (at most 0.8 times,
-                          or nothing came in), = otherwise
+5     signal 行为信号       + money coming in (deposits and transfers in) rose (the
+                          last 90 days' at least 1.2 times the 90 days before), - it
+                          fell (at most 0.8 times, or nothing came in), = otherwise
 ====  ==================  =========================================================
 
 A code reads ``C-A-1-D+``: a couple, top value, one product beyond the current account,
@@ -51,15 +51,6 @@ DIGITAL = ("online", "mobile")
 PHYSICAL = ("branch", "ATM", "POS")
 
 
-def _inflow(ds, start, end) -> pd.Series:
-    """Money coming in (deposits and transfers in) per customer, booked from ``start`` to
-    ``end`` (both included)."""
-    booked = ds["transactions"]
-    booked = booked[booked["booked_on"].between(start, end) & (booked["amount"] > 0)]
-    booked = booked.merge(ds["accounts"][["account_id", "customer_id"]])
-    return booked.groupby("customer_id")["amount"].sum()
-
-
 def codes(ds, as_of) -> pd.DataFrame:
     """Each customer registered by ``as_of`` with the five parts of their code and the
     ``code`` itself (indexed by customer_id), from what the bank knew on ``as_of``."""
@@ -75,9 +66,9 @@ def codes(ds, as_of) -> pd.DataFrame:
     digital = f[[f"tx_90d_{c}" for c in DIGITAL]].sum(axis=1)
     physical = f[[f"tx_90d_{c}" for c in PHYSICAL]].sum(axis=1)
     out["channel"] = np.select([digital + physical == 0, digital >= physical], ["N", "D"], "P")
-    recent = f["inflow_90d"]
-    start = day - pd.Timedelta(days=179)
-    before = _inflow(ds, start, day - pd.Timedelta(days=90)).reindex(f.index, fill_value=0.0)
+    recent = f["inflow_90d"]  # deposits and transfers in, the 90 days up to the date
+    earlier = targeting.bank_features(ds, day - pd.Timedelta(days=90))["inflow_90d"]
+    before = earlier.reindex(f.index, fill_value=0.0)
     ratio = recent / before.where(before > 0)
     out["signal"] = np.select(
         [recent <= 0, ratio >= 1.2, ratio <= 0.8, before <= 0], ["-", "+", "-", "+"], "="
@@ -132,7 +123,9 @@ def simulate_plan(ds, plan: pd.DataFrame, holdout: float = 0.2, launched_on=None
     customer_id, product_type, channel), each with its own random control group. One row per
     campaign and a ``total`` row: customers contacted and held out, contact cost, the
     incremental profit the bank would estimate against the control groups (with its 95 %
-    interval, from chapter 06's ``targeting.evaluation``) and the true incremental profit.
+    interval, from chapter 06's ``targeting.evaluation``; the total's from the campaigns'
+    intervals added in squares, as their control groups are drawn apart) and the true
+    incremental profit.
     ``launched_on``: the campaigns' launch day (default the day after the as-of date)."""
     import generator
     from generator.simulator import CampaignError
@@ -160,6 +153,10 @@ def simulate_plan(ds, plan: pd.DataFrame, holdout: float = 0.2, launched_on=None
         }
     table = pd.DataFrame(rows).T
     total = table[["contacted", "held_out", "contact_cost", "incremental_profit"]].sum()
+    # the campaigns' control groups are drawn apart: their errors add in squares
+    half = (table["incremental_profit_high"] - table["incremental_profit_low"]) / 2
+    total["incremental_profit_low"] = total["incremental_profit"] - np.sqrt((half**2).sum())
+    total["incremental_profit_high"] = total["incremental_profit"] + np.sqrt((half**2).sum())
     total["true_incremental_profit"] = table["true_incremental_profit"].sum()
     table.loc["total"] = total
     return table

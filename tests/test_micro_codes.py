@@ -105,3 +105,25 @@ def test_a_plan_runs_one_campaign_per_product_and_channel(bank, now):
     )
     with pytest.raises(CampaignError, match="more than once"):
         micro_codes.simulate_plan(bank, pd.concat([plan, plan.head(1)]))
+
+
+def test_the_plans_interval_adds_the_campaigns_in_squares(bank):
+    from course import targeting
+
+    features = targeting.bank_features(bank, bank.as_of)
+    ids = features.index[(features.holds_fund == 0) & (features.holds_credit_card == 0)]
+    fund = targeting.reachable(bank, ids, "email", bank.as_of)[:300]
+    card = targeting.reachable(bank, ids.difference(fund), "sms", bank.as_of)[:300]
+    plan = pd.concat(
+        [
+            pd.DataFrame({"customer_id": fund, "product_type": "fund", "channel": "email"}),
+            pd.DataFrame({"customer_id": card, "product_type": "credit_card", "channel": "sms"}),
+        ]
+    )
+    table = micro_codes.simulate_plan(bank, plan)
+    parts, total = table.drop(index="total"), table.loc["total"]
+    half = (parts.incremental_profit_high - parts.incremental_profit_low) / 2
+    assert total.incremental_profit_high - total.incremental_profit == pytest.approx(
+        (half**2).sum() ** 0.5
+    )
+    assert total.incremental_profit_low < total.incremental_profit < total.incremental_profit_high
