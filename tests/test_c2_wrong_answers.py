@@ -134,6 +134,8 @@ def test_micro_code(bank, features, now, before, capsys):
     counted = joined(now.assign(holdings=accounts.clip(upper=2).astype(str)))
     if counted.equals(now["code"]):
         assert accepted(c2.micro_code, counted, capsys)
+    else:  # where someone holds two accounts of one type, the check must say which part
+        assert "holdings (" in refused(c2.micro_code, counted)
 
     # two mistakes at once, or the codes of another date: told which parts differ
     both = joined(now.assign(value=debt, holdings=every))
