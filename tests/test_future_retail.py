@@ -360,3 +360,106 @@ def test_a_timed_send_has_no_launch_day(retail, emailable):
         generator.simulate(
             retail, {**COFFEE, "launched_on": retail.as_of + pd.Timedelta(days=2)}, table
         )
+
+
+# ---------------------------------------------------------------- a coupon for one brand
+
+
+@pytest.fixture(scope="module")
+def pain_buyers(retail):
+    """Pain-reliever buyers who agreed to e-mail, with their true brand preference."""
+    truth = retail.truth("customer_truth").set_index("customer_id")
+    customers = retail["customers"].set_index("customer_id")
+    users = truth.index[truth.pain_brand.notna()]
+    return truth.loc[users[customers.loc[users, "consent_email"].to_numpy()], "pain_brand"]
+
+
+@pytest.fixture(scope="module")
+def brand_outcomes(retail, pain_buyers):
+    coupon = {"category": "pain_reliever", "channel": "email", "coupon_value": 1.0}
+    return {
+        brand: generator.simulate(
+            retail, {**coupon, **({"brand": brand} if brand else {})}, pain_buyers.index
+        )
+        for brand in (None, "store", "national")
+    }
+
+
+def test_a_brand_coupon_appeals_less_to_the_other_brands_loyal_buyers(pain_buyers, brand_outcomes):
+    uplift = {
+        brand: outcome.truth.set_index("customer_id").uplift.groupby(pain_buyers).mean()
+        for brand, outcome in brand_outcomes.items()
+    }
+    # the brand's own buyers and switchers are moved as by any coupon of the category; the
+    # other brand's loyal buyers a quarter as much
+    assert uplift["store"]["national"] < 0.4 * uplift["store"]["store"]
+    assert uplift["national"]["store"] < 0.4 * uplift["national"]["national"]
+    assert uplift["store"]["switcher"] > 0.7 * uplift[None]["switcher"]
+    # without a brand nothing differs between the classes beyond their habits
+    assert uplift[None]["national"] > 0.7 * uplift[None]["store"]
+
+
+def test_the_purchase_a_brand_coupon_brings_is_a_unit_of_that_brand(retail, brand_outcomes):
+    products = retail["products"]
+    pain = products[products.category == "pain_reliever"]
+    store_price = pain.loc[pain.store_brand, "price"].mean()
+    customers = brand_outcomes["store"].customers
+    bought = retail.truth("future_purchases")
+    window = bought[
+        bought.product_id.isin(pain.product_id)
+        & (bought.purchased_on < retail.as_of + pd.Timedelta(days=29))
+    ]
+    brought = customers[customers.responded & ~customers.customer_id.isin(window.customer_id)]
+    assert len(brought) > 5
+    assert np.allclose(brought.spend, round(store_price, 2))
+
+
+def test_a_few_who_use_it_switch_for_good_and_what_that_earns_is_in_the_truth(
+    retail, pain_buyers, brand_outcomes
+):
+    outcome = brand_outcomes["store"]
+    truth = outcome.truth.set_index("customer_id")
+    customers = outcome.customers.set_index("customer_id")
+    switched = truth.index[truth.switched]
+    # only contacted customers who used the coupon and did not already prefer the store brand
+    assert (customers.loc[switched, "group"] == "treatment").all()
+    assert (customers.loc[switched, "discount"] > 0).all()
+    assert (pain_buyers[switched] != "store").all()
+    used = customers.discount > 0
+    users = used & (pain_buyers[customers.index] != "store")
+    assert truth.switched.sum() < 0.25 * users.sum()
+    assert (truth.loc[~truth.switched, "switch_value"] == 0).all()
+    # the expected coupons used lie between none and one
+    assert truth.coupons_used.between(0, 1).all()
+
+
+def test_a_convert_to_the_store_brand_is_worth_more_the_more_they_need(retail, pain_buyers):
+    from generator.industries.retail import SPEC
+    from generator.industries.retail_campaign import _switch_value
+
+    ids = pain_buyers.index.to_numpy()
+    last = pd.Series(retail.as_of + pd.Timedelta(days=28), index=ids)
+    usage = retail.truth("customer_truth").set_index("customer_id").loc[ids, "pain_usage"]
+    spec = SPEC["simulator"]["brand_coupon"]
+    # a unit of the store brand earns 0.2 less than a national one; needs moved here earn it all
+    store = _switch_value(retail, ids, "pain_reliever", "store", last, 2.2, 2.4, spec)
+    value = pd.Series(store, index=ids).groupby(usage).mean()
+    assert 0 < value["light"] < value["medium"] < value["heavy"]
+    # a switch to a national brand moves no needs here: it earns only the margin's difference
+    national = _switch_value(retail, ids, "pain_reliever", "national", last, 2.4, 2.2, spec)
+    assert (national >= 0).all() and (national <= 0.2 * 30).all()
+
+
+def test_a_coupon_without_a_brand_has_no_brand_columns(brand_outcomes):
+    assert "switched" not in brand_outcomes[None].truth
+    assert "coupons_used" in brand_outcomes["national"].truth
+
+
+@pytest.mark.parametrize(
+    "brand, message",
+    [("own", "unknown brand 'own' (known: store, national)")],
+)
+def test_a_bad_brand_gets_one_clear_error(retail, pain_buyers, brand, message):
+    coupon = {"category": "pain_reliever", "channel": "email", "coupon_value": 1.0, "brand": brand}
+    with pytest.raises(CampaignError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        generator.simulate(retail, coupon, pain_buyers.index)

@@ -133,6 +133,15 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     ``response_days`` (default 28). A bigger coupon, against the category's price, moves more
     customers.
 
+    ``brand`` (optional: ``store`` or ``national``) makes it a coupon for that brand of the
+    category: the purchase it brings is a unit of that brand, a pain-reliever buyer loyal to
+    the other brand takes it up less, a buyer who would have bought anyway and uses it buys
+    that brand this time, and a few of the other brand's buyers and switchers who use it
+    switch for the rest of the hidden year (a convert to the store brand, sold only here,
+    also buys some of what they bought elsewhere here). The truth then has ``coupons_used``
+    (expected), ``switched`` and ``switch_value`` (what the switch earns after the window)
+    per customer.
+
     ``customer_ids`` may instead be a table of ``customer_id`` and ``sent_on``: each
     customer's coupon is then sent on their own day and valid for ``response_days`` from it
     (an offer timed to the customer's purchase cycle). A coupon that arrives when a customer
@@ -190,8 +199,14 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     gone = truth["stopped_on"].notna().to_numpy()
     days_left = (leaves - first).dt.days.to_numpy(dtype=float, na_value=np.inf)
     alive = np.where(gone, 0.0, np.clip(days_left / days, 0, 1))
-    price = products.loc[products["category"] == category, "price"].mean()
-    cost = products.loc[products["category"] == category, "unit_cost"].mean()
+    brand = campaign.get("brand")
+    offered = products["category"] == category
+    if brand is not None:
+        offered &= products["store_brand"] == (brand == "store")
+        if not offered.any():
+            raise simulator.CampaignError(f"the chain sells no {brand} brand of {category}")
+    price = products.loc[offered, "price"].mean()
+    cost = products.loc[offered, "unit_cost"].mean()
     behaviour, spec = SPEC["behaviour"], SPEC["simulator"]
     strength = spec["uplift"] * np.sqrt(
         campaign["coupon_value"] / (spec["typical_coupon_share"] * price)
@@ -208,20 +223,30 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
         age=_age(ds, category, first),
         occasion=spec["occasion_share"],
     )
+    appeal, usual, switchable = _brand_pull(ds, truth, category, brand, spec["brand_coupon"])
+    uplift = uplift * appeal
     p_control = np.clip(p_control, 0, 1)
     p_treated = np.clip(p_control + uplift, 0, 1)
-    # the draws: the group, the offer's own responses, the coupon's use
+    # the draws: the group, the offer's own responses, the coupon's use (and a switch)
     seed = ds.manifest["parameters"]["seed"]
-    u = simulator.draws(seed, campaign, ids, ("group", "response", "coupon"))
+    purposes = ("group", "response", "coupon") + (("switch",) if brand else ())
+    u = simulator.draws(seed, campaign, ids, purposes)
     treated = u["group"] >= holdout
     # a contacted customer who would not have bought responds with the offer's chance
     extra = u["response"] < (p_treated - p_control) / np.maximum(1 - p_control, 1e-9)
     responded = np.where(treated, bought | extra, bought)
     new = treated & responded & ~bought  # bought because of the offer: one unit
-    spend = np.where(new, round(price, 2), spend.to_numpy())
-    margin = np.where(new, round(price - cost, 2), margin.to_numpy())
     coupon_use = truth["coupon_use"].to_numpy()
-    redeemed = treated & responded & (u["coupon"] < coupon_use)
+    # a buyer who would have bought anyway uses a brand's coupon as the brand appeals to them
+    redeemed = treated & responded & (u["coupon"] < coupon_use * np.where(bought, appeal, 1.0))
+    spend, margin = spend.to_numpy(), margin.to_numpy()
+    if brand is not None:  # the purchase a used coupon is for is a unit of its brand
+        units = future.groupby("customer_id")["quantity"].sum().reindex(ids).to_numpy()
+        converted = redeemed & bought
+        spend = np.where(converted, spend + price - spend / np.where(bought, units, 1), spend)
+        margin = np.where(converted, margin + price - cost - usual, margin)
+    spend = np.where(new, round(price, 2), spend)
+    margin = np.where(new, round(price - cost, 2), margin)
     coupon = min(campaign["coupon_value"], round(0.5 * price, 2))
     discount = np.where(redeemed, coupon, 0.0)
     contact = simulator.contact_cost(ds.currency, campaign["channel"])
@@ -235,9 +260,83 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
         contact,
     )
     # contacting a customer earns their uplift's margin, and costs the contact and the
-    # coupons of every contacted buyer, those who would have bought anyway included
-    expected = uplift * (price - cost) - p_treated * coupon_use * coupon - contact
-    return simulator.outcome(campaign, customers_out, treated, p_control, p_treated, expected)
+    # coupons of every contacted buyer, those who would have bought anyway included; a
+    # brand's coupon also changes the brand of the purchase it is used for, and of every
+    # later one for those who switch for good
+    if brand is None:
+        expected = uplift * (price - cost) - p_treated * coupon_use * coupon - contact
+        return simulator.outcome(campaign, customers_out, treated, p_control, p_treated, expected)
+    uses = coupon_use * (uplift + p_control * appeal)  # the coupons each is expected to use
+    expected = uplift * (price - cost) - uses * coupon - contact
+    value = _switch_value(ds, ids, category, brand, last, price - cost, usual, spec["brand_coupon"])
+    value = np.where(switchable, value, 0.0)
+    lasting = spec["brand_coupon"]["lasting_switch"]
+    expected += coupon_use * p_control * appeal * (price - cost - usual) + uses * lasting * value
+    switched = treated & redeemed & switchable & (u["switch"] < lasting)
+    return simulator.outcome(
+        campaign,
+        customers_out,
+        treated,
+        p_control,
+        p_treated,
+        expected,
+        coupons_used=np.round(uses, 4),
+        switched=switched,
+        switch_value=np.round(np.where(switched, value, 0.0), 2),
+    )
+
+
+def _brand_pull(ds, truth: pd.DataFrame, category: str, brand, spec: dict):
+    """For a coupon of one ``brand`` of ``category``: how much it appeals to each customer
+    (1 for the brand's own buyers, switchers and anyone without a known brand, less for
+    buyers loyal to the other brand), the margin of the unit each would have bought
+    otherwise, and who could switch to it for good (the other brand's buyers, switchers).
+    Without a brand: appeal 1, the category's margin, nobody switches."""
+    n = len(truth)
+    products = ds["products"]
+    products = products[products["category"] == category]
+    unit = products["price"] - products["unit_cost"]
+    if brand is None or category != "pain_reliever":
+        usual = np.full(n, unit.mean())
+        return np.ones(n), usual, np.zeros(n, dtype=bool)
+    own = "store" if brand == "store" else "national"
+    cls = truth["pain_brand"].to_numpy(dtype=object)
+    other = np.isin(cls, ["store", "national"]) & (cls != own)
+    appeal = np.where(
+        cls == "switcher",
+        spec["appeal"]["switcher"],
+        np.where(other, spec["appeal"]["other"], spec["appeal"]["own"]),
+    )
+    margin_of = {
+        "store": unit[products["store_brand"]].mean(),
+        "national": unit[~products["store_brand"]].mean(),
+    }
+    usual = np.array([margin_of.get(c, unit.mean()) for c in cls])
+    return appeal, usual, other | (cls == "switcher")
+
+
+def _switch_value(ds, ids, category: str, brand: str, last, unit_margin, usual, spec) -> np.ndarray:
+    """What a switch to ``brand`` for good earns per customer over the rest of the hidden
+    year, from the truth's needs after each customer's window (``last``) while they are
+    still a customer: each need bought here earns the brand's margin instead of the usual
+    one; a convert to the store brand also buys the ``needs_moved`` share of the needs they
+    bought elsewhere here."""
+    needs = ds.truth("needs")
+    needs = needs[(needs["category"] == category) & needs["customer_id"].isin(ids)]
+    leaves = ds.truth("future_customers").set_index("customer_id")["leaves_on"]
+    who = needs["customer_id"]
+    after = needs["need_on"].to_numpy() > last.reindex(who).to_numpy()
+    staying = leaves.reindex(who).isna().to_numpy() | (
+        needs["need_on"].to_numpy() < leaves.reindex(who).to_numpy()
+    )
+    needs = needs[after & staying]
+    here = (
+        needs.groupby("customer_id")["bought_here"].agg(["sum", "size"]).reindex(ids, fill_value=0)
+    )
+    bought_here = here["sum"].to_numpy(dtype=float)
+    elsewhere = (here["size"] - here["sum"]).to_numpy(dtype=float)
+    moved = spec["needs_moved"] if brand == "store" else 0.0
+    return bought_here * (unit_margin - usual) + moved * elsewhere * unit_margin
 
 
 def _age(ds, category: str, first: pd.Series) -> np.ndarray:
@@ -257,10 +356,20 @@ def _campaign(ds, campaign: dict) -> dict:
     from generator import simulator
     from generator.industries.retail import CYCLE
 
-    return simulator.settings(
+    campaign = dict(campaign)
+    brand = campaign.pop("brand", None)
+    out = simulator.settings(
         ds,
         campaign,
         choices={"category": tuple(CYCLE), "channel": population.CHANNELS},
         amounts=("coupon_value",),
         days=("response_days", 28),
     )
+    if brand is None:  # a coupon for any brand of the category (its settings unchanged)
+        return out
+    if brand not in BRANDS:
+        raise simulator.CampaignError(f"unknown brand {brand!r} (known: {', '.join(BRANDS)})")
+    return {**out, "brand": brand}
+
+
+BRANDS = ("store", "national")  # a coupon's brand: the chain's own, or a national brand
