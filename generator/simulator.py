@@ -234,6 +234,7 @@ def settings(
     days: tuple[str, int] = ("response_days", 28),
     defaults: dict | None = None,
     what: str = "campaign",
+    optional: tuple[str, ...] = (),
 ) -> dict:
     """A campaign's settings checked and completed, or one clear :class:`CampaignError`.
 
@@ -241,11 +242,12 @@ def settings(
     given, unless ``defaults`` has it); ``amounts``: positive amounts of money (given);
     ``days``: the name of the window's length in days and its default. Every campaign also
     has ``launched_on``, by default the day after the as-of date; the whole window must be in
-    the hidden future. Returns the settings with amounts as floats and the launch day a date.
+    the hidden future. ``optional``: settings the industry checks itself (known here, left
+    out of the result). Returns the settings with amounts as floats and the launch day a date.
     """
     name, default_days = days
     given = {**(defaults or {}), **campaign}
-    known = {*choices, *amounts, name, "launched_on"}
+    known = {*choices, *amounts, name, "launched_on", *optional}
     unknown = sorted(set(campaign) - known)
     if unknown:
         raise CampaignError(f"unknown campaign setting {unknown[0]!r} (known: {sorted(known)})")

@@ -356,14 +356,14 @@ def _campaign(ds, campaign: dict) -> dict:
     from generator import simulator
     from generator.industries.retail import CYCLE
 
-    campaign = dict(campaign)
-    brand = campaign.pop("brand", None)
+    brand = campaign.get("brand")
     out = simulator.settings(
         ds,
-        campaign,
+        {k: v for k, v in campaign.items() if k != "brand"},
         choices={"category": tuple(CYCLE), "channel": population.CHANNELS},
         amounts=("coupon_value",),
         days=("response_days", 28),
+        optional=("brand",),
     )
     if brand is None:  # a coupon for any brand of the category (its settings unchanged)
         return out
