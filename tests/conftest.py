@@ -28,15 +28,28 @@ OTHER_DATA = {"seed7-en_US": dict(seed=7), "seed2024-zh_CN": dict(seed=2024, loc
 
 @pytest.fixture(scope="session")
 def other_data_builds(tmp_path_factory):
-    """name -> folder of the course's databases built with ``OTHER_DATA[name]`` (on demand)."""
+    """name -> folder of the course's databases built with ``OTHER_DATA[name]`` (on demand).
+
+    Built once per test run: parallel workers share the run's temporary folder, and the first
+    to need a build makes it while the others wait for it (a lock per build)."""
+    import os
+
+    from filelock import FileLock
+
     from course import datasets
 
-    built = {}
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker's folder is in the run's folder
+        shared = shared.parent
 
     def get(name: str) -> Path:
-        if name not in built:
-            built[name] = datasets.build(tmp_path_factory.mktemp(name), **OTHER_DATA[name])
-        return built[name]
+        folder, done = shared / f"other-data-{name}", shared / f"other-data-{name}.done"
+        with FileLock(str(shared / f"other-data-{name}.lock")):
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                datasets.build(folder, **OTHER_DATA[name])
+                done.touch()
+        return folder
 
     return get
 
