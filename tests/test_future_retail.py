@@ -463,3 +463,14 @@ def test_a_bad_brand_gets_one_clear_error(retail, pain_buyers, brand, message):
     coupon = {"category": "pain_reliever", "channel": "email", "coupon_value": 1.0, "brand": brand}
     with pytest.raises(CampaignError, match=message.replace("(", r"\(").replace(")", r"\)")):
         generator.simulate(retail, coupon, pain_buyers.index)
+
+
+def test_a_coupon_above_half_the_price_moves_and_costs_as_much_as_one_at_half(retail, pain_buyers):
+    products = retail["products"]
+    store = products[(products.category == "pain_reliever") & products.store_brand]
+    half = round(0.5 * store.price.mean(), 2)
+    coupon = {"category": "pain_reliever", "channel": "email", "brand": "store"}
+    at_half = generator.simulate(retail, {**coupon, "coupon_value": half}, pain_buyers.index)
+    huge = generator.simulate(retail, {**coupon, "coupon_value": 20 * half}, pain_buyers.index)
+    assert np.allclose(huge.truth.uplift, at_half.truth.uplift)
+    assert np.allclose(huge.truth.incremental_profit, at_half.truth.incremental_profit)

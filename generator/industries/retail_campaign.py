@@ -208,9 +208,9 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     price = products.loc[offered, "price"].mean()
     cost = products.loc[offered, "unit_cost"].mean()
     behaviour, spec = SPEC["behaviour"], SPEC["simulator"]
-    strength = spec["uplift"] * np.sqrt(
-        campaign["coupon_value"] / (spec["typical_coupon_share"] * price)
-    )
+    # a coupon is worth at most half the price (the discount's cap), and moves as much as that
+    coupon = min(campaign["coupon_value"], round(0.5 * price, 2))
+    strength = spec["uplift"] * np.sqrt(coupon / (spec["typical_coupon_share"] * price))
     p_control, uplift = response_chances(
         strength,
         days,
@@ -247,7 +247,6 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
         margin = np.where(converted, margin + price - cost - usual, margin)
     spend = np.where(new, round(price, 2), spend)
     margin = np.where(new, round(price - cost, 2), margin)
-    coupon = min(campaign["coupon_value"], round(0.5 * price, 2))
     discount = np.where(redeemed, coupon, 0.0)
     contact = simulator.contact_cost(ds.currency, campaign["channel"])
     timing = {} if sent is None else {"sent_on": first.to_numpy()}
