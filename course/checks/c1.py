@@ -71,8 +71,8 @@ def coupon(share: float, brand: str = "store") -> float:
 
 
 def cap() -> float:
-    """The largest store-brand coupon the simulator prices fully: half the price (a bigger
-    one is only redeemed for half the price)."""
+    """The largest store-brand coupon: half the price (the simulator treats a bigger one as
+    one worth half the price)."""
     return round(0.5 * price("store"), 2)
 
 
