@@ -78,6 +78,28 @@ class Kind:
         return [answer]
 
 
+class Read(Kind):
+    """A kind whose answers are first read into one form (a table, a Series, a tuple...):
+    :meth:`read` returns that form, or one sentence saying why the answer cannot be read,
+    which the student sees. By default two answers are the same when their forms' numbers
+    are equal within ``rtol`` and ``atol``."""
+
+    rtol, atol = 1e-6, 1e-9
+
+    def read(self, answer: Any) -> Any:
+        raise NotImplementedError
+
+    def problem(self, answer):
+        form = self.read(answer)
+        return form if isinstance(form, str) else None
+
+    def same(self, answer, expected):
+        got, want = self.read(answer), self.read(expected)
+        if isinstance(got, str) or isinstance(want, str):
+            return False
+        return bool(np.allclose(np.asarray(got), np.asarray(want), rtol=self.rtol, atol=self.atol))
+
+
 @dataclass(frozen=True)
 class Number(Kind):
     """A single number, equal within a relative tolerance."""

@@ -10,6 +10,7 @@ import course.checks
 from course.checking import (
     CheckFailed,
     Number,
+    Read,
     Score,
     Table,
     Values,
@@ -111,6 +112,18 @@ def test_kinds_compare_what_they_should():
     assert not Table(columns=("k", "v"), ordered=True).same(shuffled, frame)
     assert Table(columns=("k", "v")).same(frame.set_index("k")["v"], frame)  # index as column
     assert not Table(columns=("k", "v")).same(frame.assign(v=[1.0, 2.5]), frame)
+
+    class Pair(Read):  # two numbers, given as a pair or a dict
+        def read(self, answer):
+            if isinstance(answer, dict):
+                answer = (answer.get("low"), answer.get("high"))
+            if not isinstance(answer, tuple) or len(answer) != 2:
+                return "Give two numbers."
+            return pd.Series(answer, index=["low", "high"], dtype=float)
+
+    assert Pair().same({"low": 1.0, "high": 2.0}, (1.0, 2.0 + 1e-12))
+    assert not Pair().same((1.0, 2.1), (1.0, 2.0))
+    assert Pair().problem([1.0]) == "Give two numbers." and Pair().problem((1, 2)) is None
 
 
 def test_a_scored_answer_passes_at_the_bar_and_a_named_mistake_gets_its_hint():

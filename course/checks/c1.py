@@ -22,7 +22,7 @@ import pandas as pd
 
 import generator
 from course import brand_usage, periods, targeting
-from course.checking import Kind, Number, task
+from course.checking import Number, Read, task
 from generator.simulator import CampaignError
 
 CATEGORY = "pain_reliever"
@@ -145,24 +145,19 @@ def _as_grid(answer) -> pd.DataFrame | str:
 
 
 @dataclass(frozen=True)
-class _Grid(Kind):
+class _Grid(Read):
     """A table of counts, brand classes × usage classes (or a Series indexed by both), equal
     when every cell holds the same count; rows and columns in any order."""
 
     noun = "a table of counts, brand class × usage class"
 
-    def problem(self, answer):
-        read = _as_grid(answer)
-        return read if isinstance(read, str) else None
+    rtol = 0
 
-    def same(self, answer, expected):
-        got, want = _as_grid(answer), _as_grid(expected)
-        if isinstance(got, str) or isinstance(want, str):
-            return False
-        return bool(np.allclose(got.to_numpy(), want.to_numpy(), rtol=0, atol=1e-9))
+    def read(self, answer):
+        return _as_grid(answer)
 
     def difference(self, answer, expected):
-        got, want = _as_grid(answer), _as_grid(expected)
+        got, want = self.read(answer), self.read(expected)
         total, right = got.to_numpy().sum(), want.to_numpy().sum()
         if not math.isclose(total, right):
             return (
@@ -279,18 +274,17 @@ def _as_members(answer) -> pd.Series | str:
 
 
 @dataclass(frozen=True)
-class _Members(Kind):
+class _Members(Read):
     """The list's members (a count, exact) and their share of the weeks' revenue (within
     0.0005): a Series or dict with ``members`` and ``revenue_share``, or a pair."""
 
     noun = "a Series with members and revenue_share"
 
-    def problem(self, answer):
-        read = _as_members(answer)
-        return read if isinstance(read, str) else None
+    def read(self, answer):
+        return _as_members(answer)
 
     def same(self, answer, expected):
-        got, want = _as_members(answer), _as_members(expected)
+        got, want = self.read(answer), self.read(expected)
         if isinstance(got, str) or isinstance(want, str):
             return False
         return bool(
@@ -304,7 +298,7 @@ class _Members(Kind):
         return self.same(answer, expected) or self.same(answer, _list(7 * LIST_WEEKS, cents=True))
 
     def difference(self, answer, expected):
-        got, want = _as_members(answer), _as_members(expected)
+        got, want = self.read(answer), self.read(expected)
         if math.isclose(got["revenue_share"], 100 * want["revenue_share"], rel_tol=1e-3):
             return "Your share looks like a percentage: give it as a share between 0 and 1."
         told = []
@@ -426,24 +420,17 @@ def _as_rates(answer) -> pd.DataFrame | str:
 
 
 @dataclass(frozen=True)
-class _Rates(Kind):
+class _Rates(Read):
     """Two rates per usage class (a table indexed light, medium, heavy, or with a
     ``usage_class`` column; other columns are ignored), each equal within 1e-6."""
 
     noun = "a table of rates by usage class"
 
-    def problem(self, answer):
-        read = _as_rates(answer)
-        return read if isinstance(read, str) else None
-
-    def same(self, answer, expected):
-        got, want = _as_rates(answer), _as_rates(expected)
-        if isinstance(got, str) or isinstance(want, str):
-            return False
-        return bool(np.allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6, atol=1e-9))
+    def read(self, answer):
+        return _as_rates(answer)
 
     def difference(self, answer, expected):
-        got, want = _as_rates(answer), _as_rates(expected)
+        got, want = self.read(answer), self.read(expected)
         if np.allclose(got.to_numpy(), 100 * want.to_numpy(), rtol=1e-6):
             return "Your rates look like percentages: give them as shares."
         names = {"control_rate": "control rates", "incremental_response": "incremental responses"}
@@ -624,7 +611,7 @@ def one_size(share: float = PILOT_SHARE) -> dict:
 
 
 @dataclass(frozen=True)
-class _Plan(Kind):
+class _Plan(Read):
     """A coupon per cell (a dict or Series cell -> value; a cell left out or at 0 gets none),
     optionally with send days, judged by its worth in the simulator: right when its
     ``true_value`` reaches :func:`plan_bar`. A named mistake is recognised when the answer is
@@ -632,12 +619,11 @@ class _Plan(Kind):
 
     noun = "a dict of coupon values by cell"
 
-    def problem(self, answer):
-        read = _as_plan(answer)
-        return read if isinstance(read, str) else None
+    def read(self, answer):
+        return _as_plan(answer)
 
     def same(self, answer, expected):
-        got, want = _as_plan(answer), _as_plan(expected)
+        got, want = self.read(answer), self.read(expected)
         return not isinstance(got, str) and got == want
 
     def accepts(self, answer, expected):

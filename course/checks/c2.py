@@ -21,7 +21,7 @@ import pandas as pd
 
 import generator
 from course import micro_codes, periods, targeting
-from course.checking import Kind, task
+from course.checking import Read, task
 from course.marketing_db import CONTACT_COST
 from generator.industries.bank_campaign import OFFERED
 from generator.simulator import CampaignError
@@ -120,24 +120,23 @@ def _as_codes(answer) -> pd.Series | str:
 
 
 @dataclass(frozen=True)
-class _Codes(Kind):
+class _Codes(Read):
     """A code per customer (a Series indexed by customer_id, or a table with a ``code``
     column), equal when every customer has the same code."""
 
     noun = "a Series of codes indexed by customer_id"
 
-    def problem(self, answer):
-        read = _as_codes(answer)
-        return read if isinstance(read, str) else None
+    def read(self, answer):
+        return _as_codes(answer)
 
     def same(self, answer, expected):
-        got, want = _as_codes(answer), _as_codes(expected)
+        got, want = self.read(answer), self.read(expected)
         if isinstance(got, str) or isinstance(want, str) or len(got) != len(want):
             return False
         return bool(got.reindex(want.index).eq(want).all())
 
     def difference(self, answer, expected):
-        got, want = _as_codes(answer), _as_codes(expected)
+        got, want = self.read(answer), self.read(expected)
         missing, extra = want.index.difference(got.index), got.index.difference(want.index)
         if len(missing) or len(extra):
             return (
@@ -279,24 +278,17 @@ def _as_shares(answer) -> pd.Series | str:
 
 
 @dataclass(frozen=True)
-class _Shares(Kind):
+class _Shares(Read):
     """The share keeping their code and their value part (a Series or dict with keys ``code``
     and ``value``; other parts are ignored), each equal within a relative tolerance."""
 
     noun = "a Series of shares by part"
 
-    def problem(self, answer):
-        read = _as_shares(answer)
-        return read if isinstance(read, str) else None
-
-    def same(self, answer, expected):
-        got, want = _as_shares(answer), _as_shares(expected)
-        if isinstance(got, str) or isinstance(want, str):
-            return False
-        return bool(np.allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6, atol=1e-9))
+    def read(self, answer):
+        return _as_shares(answer)
 
     def difference(self, answer, expected):
-        got, want = _as_shares(answer), _as_shares(expected)
+        got, want = self.read(answer), self.read(expected)
         if np.allclose(got.to_numpy(), 100 * want.to_numpy(), rtol=1e-6):
             return "Your shares look like percentages: give them as shares between 0 and 1."
         told = [
@@ -409,24 +401,17 @@ def _as_tiers(answer) -> pd.Series | str:
 
 
 @dataclass(frozen=True)
-class _ByTier(Kind):
+class _ByTier(Read):
     """One number per value tier (a Series or dict indexed A, B, C, or a table with a
     ``value`` column), each equal within a relative tolerance."""
 
     noun = "a Series indexed by value tier"
 
-    def problem(self, answer):
-        read = _as_tiers(answer)
-        return read if isinstance(read, str) else None
-
-    def same(self, answer, expected):
-        got, want = _as_tiers(answer), _as_tiers(expected)
-        if isinstance(got, str) or isinstance(want, str):
-            return False
-        return bool(np.allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6, atol=1e-9))
+    def read(self, answer):
+        return _as_tiers(answer)
 
     def difference(self, answer, expected):
-        got, want = _as_tiers(answer), _as_tiers(expected)
+        got, want = self.read(answer), self.read(expected)
         if np.allclose(got.to_numpy(), 100 * want.to_numpy(), rtol=1e-6):
             return "Your numbers look like percentages: give them as shares."
         off = [k for k in want.index if not math.isclose(got[k], want[k], rel_tol=1e-6)]
@@ -521,17 +506,16 @@ def _as_balances(answer) -> pd.Series | str:
 
 
 @dataclass(frozen=True)
-class _Balances(Kind):
+class _Balances(Read):
     """A balance per account (a Series indexed by account_id), equal to the cent."""
 
     noun = "a Series of balances indexed by account_id"
 
-    def problem(self, answer):
-        read = _as_balances(answer)
-        return read if isinstance(read, str) else None
+    def read(self, answer):
+        return _as_balances(answer)
 
     def same(self, answer, expected):
-        got, want = _as_balances(answer), _as_balances(expected)
+        got, want = self.read(answer), self.read(expected)
         if isinstance(got, str) or isinstance(want, str) or len(got) != len(want):
             return False
         if not got.index.sort_values().equals(want.index.sort_values()):
@@ -539,7 +523,7 @@ class _Balances(Kind):
         return bool(((got.reindex(want.index) - want).abs() < 0.005).all())
 
     def difference(self, answer, expected):
-        got, want = _as_balances(answer), _as_balances(expected)
+        got, want = self.read(answer), self.read(expected)
         missing, extra = want.index.difference(got.index), got.index.difference(want.index)
         if len(missing) or len(extra):
             return (
@@ -747,19 +731,18 @@ def one_size(product: str, channel: str, seed: int = 0) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class _Plan(Kind):
+class _Plan(Read):
     """A cross-sell plan, judged by what it truly earns in the simulator: right when the
     plans' true incremental profit reaches :func:`profit_bar`. A named mistake is recognised
     when the answer is the same plan."""
 
     noun = "a table of customer_id, product_type, channel"
 
-    def problem(self, answer):
-        read = _as_plan(answer)
-        return read if isinstance(read, str) else None
+    def read(self, answer):
+        return _as_plan(answer)
 
     def same(self, answer, expected):
-        got, want = _as_plan(answer), _as_plan(expected)
+        got, want = self.read(answer), self.read(expected)
         if isinstance(got, str) or isinstance(want, str):
             return False
         return _rows(got) == _rows(want)

@@ -21,7 +21,7 @@ import pandas as pd
 
 import generator
 from course import targeting
-from course.checking import Kind, Number, Values, task
+from course.checking import Kind, Number, Read, Values, task
 from course.marketing_db import CONTACT_COST, Z95, difference_of_shares
 from generator.simulator import CampaignError
 
@@ -207,24 +207,17 @@ def _deciles(answer) -> pd.Series | str:
 
 
 @dataclass(frozen=True)
-class _Deciles(Kind):
+class _Deciles(Read):
     """Ten numbers, one per decile (a Series indexed 1..10, a list in decile order, or the
     gains table itself), equal within a relative tolerance."""
 
     noun = "the lift of each decile"
 
-    def problem(self, answer):
-        read = _deciles(answer)
-        return read if isinstance(read, str) else None
-
-    def same(self, answer, expected):
-        got, want = _deciles(answer), _deciles(expected)
-        if isinstance(got, str) or isinstance(want, str):
-            return False
-        return bool(np.allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6, atol=1e-9))
+    def read(self, answer):
+        return _deciles(answer)
 
     def difference(self, answer, expected):
-        got, want = _deciles(answer), _deciles(expected)
+        got, want = self.read(answer), self.read(expected)
         wrong = int((~np.isclose(got.to_numpy(), want.to_numpy(), rtol=1e-6)).sum())
         told = [f"{wrong} of the 10 deciles' lifts differ."]
         if got.iloc[0] < got.iloc[-1]:
@@ -349,7 +342,7 @@ def _triple(answer) -> np.ndarray | str:
 
 
 @dataclass(frozen=True)
-class _Interval(Kind):
+class _Interval(Read):
     """An estimate with its interval, (estimate, low, high): the estimate equal within a
     relative tolerance, the ends within a thousandth of the interval's half-width (so 1.96
     standard errors and 1.959964 give the same interval)."""
@@ -357,12 +350,11 @@ class _Interval(Kind):
     rel: float = 1e-6
     noun = "three numbers"
 
-    def problem(self, answer):
-        read = _triple(answer)
-        return read if isinstance(read, str) else None
+    def read(self, answer):
+        return _triple(answer)
 
     def same(self, answer, expected):
-        got, want = _triple(answer), _triple(expected)
+        got, want = self.read(answer), self.read(expected)
         if isinstance(got, str) or isinstance(want, str):
             return False
         half = (want[2] - want[1]) / 2
@@ -371,7 +363,7 @@ class _Interval(Kind):
         )
 
     def difference(self, answer, expected):
-        got, want = _triple(answer), _triple(expected)
+        got, want = self.read(answer), self.read(expected)
         if np.allclose(got, want * 100, rtol=self.rel):
             return "Your numbers look like percentages: give them as shares between 0 and 1."
         if not math.isclose(got[0], want[0], rel_tol=self.rel, abs_tol=self.rel):

@@ -22,7 +22,7 @@ import pandas as pd
 
 import generator
 from course import affinities, one_to_one, periods, targeting
-from course.checking import Kind, Table, Task, task
+from course.checking import Kind, Read, Table, Task, task
 from generator.simulator import CampaignError
 
 #: The category of the purchase-cycle task and of the timed offer.
@@ -288,7 +288,7 @@ def _course_next() -> pd.Series:
 
 
 @dataclass(frozen=True)
-class _NextPurchase(Kind):
+class _NextPurchase(Read):
     """A predicted next purchase day per customer, judged by its median absolute error in days
     against the customers' real next purchases (those who bought again in the hidden future):
     right at :func:`next_purchase_bar` or below, unless every customer gets the same day. A
@@ -296,12 +296,11 @@ class _NextPurchase(Kind):
 
     noun = "a Series of dates indexed by customer_id"
 
-    def problem(self, answer):
-        read = _next_dates(answer)
-        return read if isinstance(read, str) else None
+    def read(self, answer):
+        return _next_dates(answer)
 
     def same(self, answer, expected):
-        got, want = _next_dates(answer), _next_dates(expected)
+        got, want = self.read(answer), self.read(expected)
         if isinstance(got, str) or isinstance(want, str):
             return False
         return bool(got.index.equals(want.index) and (got == want).all())
@@ -430,19 +429,18 @@ def coverage_bar() -> float:
 
 
 @dataclass(frozen=True)
-class _ShoppingLists(Kind):
+class _ShoppingLists(Read):
     """Up to LIST_SIZE products per customer (customer_id, product_id), judged by the mean
     share of the next month's spend they cover: right from :func:`coverage_bar`. A named
     mistake is recognised when the answer lists the same products."""
 
     noun = "a table of customer_id and product_id"
 
-    def problem(self, answer):
-        read = _lists(answer)
-        return read if isinstance(read, str) else None
+    def read(self, answer):
+        return _lists(answer)
 
     def same(self, answer, expected):
-        got, want = _lists(answer), _lists(expected)
+        got, want = self.read(answer), self.read(expected)
         if isinstance(got, str) or isinstance(want, str):
             return False
         return bool(got.equals(want))
@@ -630,19 +628,18 @@ def _wallet_scores(shares: pd.Series) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
-class _WalletShares(Kind):
+class _WalletShares(Read):
     """A share of wallet per buyer, judged against the truth: right when its rank correlation
     reaches SPEARMAN_BAR and its mean absolute error is at most ERROR_BAR. A named mistake is
     recognised when the answer holds the same shares."""
 
     noun = "a Series of shares indexed by customer_id"
 
-    def problem(self, answer):
-        read = _shares(answer)
-        return read if isinstance(read, str) else None
+    def read(self, answer):
+        return _shares(answer)
 
     def same(self, answer, expected):
-        got, want = _shares(answer), _shares(expected)
+        got, want = self.read(answer), self.read(expected)
         if isinstance(got, str) or isinstance(want, str):
             return False
         return bool(got.index.equals(want.index) and np.allclose(got, want, rtol=1e-6))
