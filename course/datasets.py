@@ -7,6 +7,10 @@ data (the tests run every notebook on two such builds)::
 
     python -m course.datasets --out datasets
     python -m course.datasets --out other-data --seed 2024 --locale zh_CN
+
+The cases that happen in China (C3, the drug maker; C4, the automaker) run by default on
+zh_CN builds of their companies, which ``make datasets`` writes beside the others, in
+``datasets/zh_CN/``; :func:`case_folder` says where a case finds its company.
 """
 
 from __future__ import annotations
@@ -22,18 +26,54 @@ WITH_SOURCES = ("retail", "bank", "auto")  # source systems: chapters 02 and 03
 DIRTY = 0.05  # the rate of each kind of error in those extracts
 EXPORTS = ("parquet", "sqlite")
 
+#: The cases set in China and the locale of their default databases.
+CASES_LOCALE = "zh_CN"
+CASES = ("pharma", "auto")
 
-def build(out: str | Path, *, seed: int = 42, locale: str = "en_US", quiet: bool = True) -> Path:
-    """Build the course's databases into ``out`` (one folder per company) and return it."""
+
+def build(
+    out: str | Path,
+    *,
+    seed: int = 42,
+    locale: str = "en_US",
+    quiet: bool = True,
+    cases: bool = False,
+) -> Path:
+    """Build the course's databases into ``out`` (one folder per company) and return it.
+    ``cases``: also build the companies of the cases set in China in ``CASES_LOCALE``, into
+    ``out/zh_CN`` (unless the course is built in that locale already)."""
     out = Path(out)
+    _build(out, generator.INDUSTRIES, seed=seed, locale=locale, quiet=quiet)
+    if cases and locale != CASES_LOCALE:
+        _build(out / CASES_LOCALE, CASES, seed=seed, locale=CASES_LOCALE, quiet=quiet)
+    return out
+
+
+def _build(out: Path, industries, *, seed: int, locale: str, quiet: bool) -> None:
     options = dict(seed=seed, locale=locale, progress=not quiet)
-    generator.build("all", out, **options)
-    generator.build(list(WITH_SOURCES), out, sources=True, dirty=DIRTY, **options)
-    for name in generator.INDUSTRIES:
+    generator.build(list(industries), out, **options)
+    sources = [name for name in WITH_SOURCES if name in industries]
+    if sources:
+        generator.build(sources, out, sources=True, dirty=DIRTY, **options)
+    for name in industries:
         for path in export(out / name, EXPORTS):
             if not quiet:
                 print(f"wrote {path}")
-    return out
+
+
+def case_folder(industry: str, path: str | Path | None = None) -> Path:
+    """The folder of databases a case set in China opens ``industry`` from: the ``zh_CN``
+    folder inside the course's databases (``path``, else ``GENERATOR_DATASETS``, else
+    ``datasets/``) when it holds the company, else the course's databases themselves (a
+    course built in zh_CN, or on other data without the cases' own builds)::
+
+        pharma = generator.load("pharma", datasets.case_folder("pharma"))
+    """
+    from generator.dataset import datasets_folder
+
+    folder = datasets_folder(path)
+    inside = folder / CASES_LOCALE
+    return inside if (inside / industry / "manifest.json").exists() else folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     args = parser.parse_args(argv)
     try:
-        build(args.out, seed=args.seed, locale=args.locale, quiet=args.quiet)
+        build(args.out, seed=args.seed, locale=args.locale, quiet=args.quiet, cases=True)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import generator
+from course import datasets as course_datasets
 from generator import builder, writers
 from generator.dataset import to_pandas
 from generator.params import Params
@@ -108,22 +109,42 @@ def test_the_manifest_records_parameters_rows_and_hashes(small):
     )
 
 
-@pytest.mark.parametrize("industry", INDUSTRIES)
-def test_the_committed_dataset_is_rebuilt_byte_for_byte(industry, tmp_path):
-    committed = ROOT / "datasets" / industry
+# every committed default dataset: the course's, and the zh_CN ones of the cases set in China
+COMMITTED = [f"datasets/{name}" for name in INDUSTRIES] + [
+    f"datasets/{course_datasets.CASES_LOCALE}/{name}" for name in course_datasets.CASES
+]
+
+
+@pytest.mark.parametrize("folder", COMMITTED)
+def test_the_committed_dataset_is_rebuilt_byte_for_byte(folder, tmp_path):
+    committed = ROOT / folder
+    industry = committed.name
     parameters = json.loads((committed / "manifest.json").read_text())["parameters"]
     parameters["formats"] = tuple(parameters["formats"])
     generator.build([industry], tmp_path, **parameters)
     rebuilt = files(tmp_path / industry)
     tracked = subprocess.run(
-        ["git", "ls-files", f"datasets/{industry}"], cwd=ROOT, capture_output=True, text=True
+        ["git", "ls-files", folder], cwd=ROOT, capture_output=True, text=True
     ).stdout.split()
     assert tracked, "the default dataset is not committed"
     stored = {
-        p.removeprefix(f"datasets/{industry}/"): hashlib.sha256((ROOT / p).read_bytes()).hexdigest()
+        p.removeprefix(f"{folder}/"): hashlib.sha256((ROOT / p).read_bytes()).hexdigest()
         for p in tracked
     }
     assert stored == rebuilt
+
+
+def test_the_cases_set_in_china_open_their_zh_cn_companies(tmp_path, monkeypatch):
+    monkeypatch.delenv("GENERATOR_DATASETS", raising=False)
+    for name in course_datasets.CASES:
+        folder = course_datasets.case_folder(name)
+        assert folder == ROOT / "datasets" / "zh_CN"
+        assert generator.load(name, folder).currency == "CNY"
+    assert course_datasets.case_folder("retail") == ROOT / "datasets"
+    # a course on other data without the cases' own builds: the cases open it as it is
+    assert course_datasets.case_folder("pharma", tmp_path) == tmp_path
+    monkeypatch.setenv("GENERATOR_DATASETS", str(tmp_path))
+    assert course_datasets.case_folder("auto") == tmp_path
 
 
 def test_the_data_dictionary_covers_every_table(small):
