@@ -81,8 +81,8 @@ class Kind:
 class Read(Kind):
     """A kind whose answers are first read into one form (a table, a Series, a tuple...):
     :meth:`read` returns that form, or one sentence saying why the answer cannot be read,
-    which the student sees. By default two answers are the same when their forms' numbers
-    are equal within ``rtol`` and ``atol``."""
+    which the student sees. Two answers are the same when their forms are (:meth:`equal`: by
+    default their numbers, within ``rtol`` and ``atol``)."""
 
     rtol, atol = 1e-6, 1e-9
 
@@ -97,6 +97,10 @@ class Read(Kind):
         got, want = self.read(answer), self.read(expected)
         if isinstance(got, str) or isinstance(want, str):
             return False
+        return self.equal(got, want)
+
+    def equal(self, got: Any, want: Any) -> bool:
+        """Whether two answers read into their form are the same."""
         return bool(np.allclose(np.asarray(got), np.asarray(want), rtol=self.rtol, atol=self.atol))
 
 
