@@ -363,6 +363,14 @@ class Behaviour(Kind):
         return [answer, text, f"\n  {text}\n\n", text.rstrip(";"), text.replace("\n", "\n    ")]
 
 
+def series_forms(series: pd.Series, key: str, name: str) -> list:
+    """The forms a check of one value per ``key`` promises to accept beside ``series``
+    itself (for :meth:`Kind.variants`): another name, the rows in reverse, a one-column
+    frame named ``name``, and a frame with ``key`` as a column."""
+    named = series.rename(name).rename_axis(key)
+    return [series.rename("anything"), series.iloc[::-1], named.to_frame(), named.reset_index()]
+
+
 def _flat(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
     """A frame with its index as ordinary columns (so groupby results compare either way)."""
     if isinstance(frame, pd.Series):

@@ -21,7 +21,7 @@ import pandas as pd
 
 import generator
 from course import micro_codes, periods, targeting
-from course.checking import Read, task
+from course.checking import Read, series_forms, task
 from course.marketing_db import CONTACT_COST
 from generator.industries.bank_campaign import OFFERED
 from generator.simulator import CampaignError
@@ -161,10 +161,7 @@ class _Codes(Read):
             answer,
             series,
             series.astype("category"),
-            series.rename("anything"),
-            series.iloc[::-1],
-            series.to_frame("code"),
-            series.rename_axis("customer_id").reset_index(),
+            *series_forms(series, "customer_id", "code"),
         ]
 
 
@@ -537,10 +534,7 @@ class _Balances(Read):
             answer,
             series.round(2),
             series + 1e-9,
-            series.iloc[::-1],
-            series.rename("anything"),
-            series.rename_axis("account_id").reset_index(),
-            series.rename("balance").to_frame(),
+            *series_forms(series, "account_id", "balance"),
         ]
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 import generator
 from course import targeting
-from course.checking import Kind, Number, Read, Values, task
+from course.checking import Kind, Number, Read, Values, series_forms, task
 from course.marketing_db import CONTACT_COST, Z95, difference_of_shares
 from generator.simulator import CampaignError
 
@@ -231,12 +231,9 @@ class _Deciles(Read):
         return [
             answer,
             series,
-            series.iloc[::-1],
             series.tolist(),
             series.to_numpy(),
-            series.rename("anything"),
-            series.rename_axis("decile").reset_index(),
-            series.rename("lift").to_frame(),
+            *series_forms(series, "decile", "lift"),
         ]
 
 

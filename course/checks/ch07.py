@@ -22,7 +22,7 @@ import pandas as pd
 
 import generator
 from course import affinities, one_to_one, periods, targeting
-from course.checking import Kind, Read, Table, Task, task
+from course.checking import Kind, Read, Table, Task, series_forms, task
 from generator.simulator import CampaignError
 
 #: The category of the purchase-cycle task and of the timed offer.
@@ -656,10 +656,9 @@ class _WalletShares(Read):
     def variants(self, answer):
         return [
             answer,
-            answer.rename("anything"),
             answer.sort_values(),
             answer.astype("float32").astype("float64"),
-            answer.rename("share").rename_axis("customer_id").reset_index(),
+            *series_forms(answer, "customer_id", "share"),
         ]
 
 
