@@ -351,7 +351,7 @@ SCHEMA = Schema(
         ),
         Table(
             "doctor_truth",
-            "Each doctor's latent prescribing volume",
+            "Each doctor's latent prescribing volume and response to calls",
             "医生真实处方潜力",
             (
                 C("doctor_id", "int", "Doctor", "医生编号", references="doctors.doctor_id"),
@@ -362,6 +362,12 @@ SCHEMA = Schema(
                     "处方潜力",
                 ),
                 C("tier", "category", "True ABC tier (A: top fifth)", "真实ABC等级", values=TIERS),
+                C(
+                    "call_lift",
+                    "float",
+                    "Most that calls can raise the doctor's prescribing (0.3: by 30 %)",
+                    "拜访最大提升",
+                ),
             ),
             key=("doctor_id",),
             truth=True,
@@ -553,7 +559,7 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
     )
     hospitals = _hospitals(seed, locale, geo, geo_region, people, n_hospitals, state_column)
     reps = _reps(seed, locale, window, people, n_reps)
-    doctors, truth = _doctors(seed, locale, hospitals, reps, n_doctors)
+    doctors, truth = _doctors(seed, locale, hospitals, reps, n_doctors, people)
     products = _products(locale, window)
     return {
         "regions": region_table,
@@ -653,13 +659,23 @@ def _reps(seed, locale, window, people, n) -> pd.DataFrame:
     )
 
 
-def _doctors(seed, locale, hospitals, reps, n) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _doctors(seed, locale, hospitals, reps, n, people) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = stream(seed, "pharma.doctors")
     h = len(hospitals)
     tiers = SPEC["hospital_tiers"][locale.code]
     size = hospitals["beds"].to_numpy() + 60.0
-    # every hospital has a doctor; the rest go to hospitals by size
-    hospital = np.sort(np.concatenate([np.arange(h), choose(rng, cumulative(size), n - h)]))
+    # every hospital has a doctor; each region's other doctors follow its people (patients see
+    # doctors of their own region), going to the region's hospitals by size
+    hospital_region = hospitals["region_id"].to_numpy() - 1
+    per_region = np.bincount(hospital_region, minlength=len(people))
+    spare = allocate(n, people, minimum=0) - per_region
+    spare = np.maximum(spare, 0)
+    spare[np.argmax(people)] += n - h - spare.sum()  # the rounding, in the largest region
+    picks = [np.arange(h)]
+    for r in np.flatnonzero(spare > 0):
+        mine = np.flatnonzero(hospital_region == r)
+        picks.append(mine[choose(rng, cumulative(size[mine]), int(spare[r]))])
+    hospital = np.sort(np.concatenate(picks))
     female = rng.random(n) < 0.5
     spec = SPEC["doctors"]
     specialty = choose(rng, cumulative([s["share"] for s in SPECIALTIES.values()]), n)
@@ -696,8 +712,20 @@ def _doctors(seed, locale, hospitals, reps, n) -> tuple[pd.DataFrame, pd.DataFra
             "rep_id": rep,
         }
     )
+    # how much calls move the doctor (see pharma_campaign.call_multiplier): its own stream,
+    # so the draws above are those of builds made before it
+    response = SPEC["detailing"]["response"]
+    lift = response["max_lift"] * np.exp(
+        stream(seed, "pharma.doctors.response").normal(0, response["lift_sigma"], n)
+        - response["lift_sigma"] ** 2 / 2
+    )
     truth = pd.DataFrame(
-        {"doctor_id": doctor_id, "volume": volume.round(4), "tier": np.array(TIERS)[tier]}
+        {
+            "doctor_id": doctor_id,
+            "volume": volume.round(4),
+            "tier": np.array(TIERS)[tier],
+            "call_lift": lift.round(4),
+        }
     )
     return doctors, truth
 

@@ -40,7 +40,26 @@ def programme_gaps(gaps, adherence, gap_closed: float):
 # ---------------------------------------------------------------- the campaign simulator
 
 
-def simulate(ds, campaign: dict, patient_ids, holdout: float):
+KINDS = ("programme", "call plan")
+
+
+def simulate(ds, campaign: dict, listed, holdout: float):
+    """The patient-support programme offered to a list of patients (``kind`` "programme", the
+    default: :func:`programme`), or a plan of representatives' calls on doctors (``kind`` "call
+    plan": :func:`call_plan`), from a day in the hidden future (see :func:`generator.simulate`).
+    """
+    from generator import simulator
+
+    campaign = dict(campaign)
+    kind = campaign.pop("kind", "programme")
+    if kind not in KINDS:
+        raise simulator.CampaignError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
+    if kind == "call plan":
+        return call_plan(ds, campaign, listed, holdout)
+    return programme(ds, campaign, listed, holdout)
+
+
+def programme(ds, campaign: dict, patient_ids, holdout: float):
     """The patient-support programme (SMS refill reminders) offered to ``patient_ids`` from a
     day in the hidden future (see :func:`generator.simulate`).
 
@@ -249,3 +268,152 @@ def _campaign(ds, campaign: dict, follow_up: int) -> dict:
         defaults={"channel": "sms"},
         what="programme",
     )
+
+
+# ---------------------------------------------------------------- the call plan
+
+
+def call_multiplier(calls_per_month, lift, weight=1.0):
+    """How much a doctor prescribes with ``calls_per_month`` calls (of a channel counting
+    ``weight`` of a visit) against none: 1 + lift × (1 − exp(−calls / saturation)). The first
+    calls do most; ``lift`` (the doctor's ``call_lift``) is the most calls can add."""
+    from generator.industries.pharma import SPEC
+
+    scale = SPEC["detailing"]["response"]["saturation_calls_per_month"]
+    return 1 + lift * (1 - np.exp(-np.asarray(calls_per_month) * weight / scale))
+
+
+def usual_calls(ds) -> pd.Series:
+    """Each doctor's usual calls a month (visits): what the representatives do by the doctor's
+    tier, the recorded detailing's plan."""
+    from generator.industries.pharma import SPEC
+
+    rate = SPEC["detailing"]["calls_per_month"]
+    truth = ds.truth("doctor_truth").set_index("doctor_id")
+    return truth["tier"].astype(str).map(rate).astype(float).rename("calls_per_month")
+
+
+def call_plan(ds, campaign: dict, plan, holdout: float):
+    """A plan of representatives' calls on doctors, run over ``follow_up_days`` (default 180)
+    from ``launched_on`` (default the day after the as-of date).
+
+    ``plan``: a table of ``doctor_id`` and ``calls`` (the calls on the doctor over the follow-up,
+    a whole number, 0 for none); ``campaign``: ``channel`` ("visit", the default, or "remote",
+    a call counting for less at a quarter of the cost). A random ``holdout`` share of the
+    listed doctors keep their usual calls (:func:`usual_calls` over the follow-up, rounded to
+    whole visits): the control group.
+
+    A doctor's prescriptions over the follow-up are what the hidden future holds under the usual
+    calls, scaled by :func:`call_multiplier` of the plan's calls against the usual ones: extra
+    prescriptions are drawn (Poisson) and each is worth the doctor's average prescription (the
+    margin of the packs dispensed on it), over the database's share of the doctor's patients (the
+    database holds the programme's patients, a tenth of those on the company's medicines; spec
+    ``detailing.response.database_share``); fewer calls lose prescriptions (each with the chance
+    the lower multiplier says). ``responded``: the doctor wrote at least one prescription;
+    ``contact_cost``: what the plan's calls cost beyond the usual ones (negative when fewer),
+    so the profit of a contacted doctor is against the usual plan.
+    """
+    from scipy import stats
+
+    from generator import simulator
+    from generator.industries.pharma import SPEC
+
+    spec = SPEC["detailing"]["response"]
+    campaign = simulator.settings(
+        ds,
+        campaign,
+        choices={"channel": tuple(spec["weights"])},
+        days=("follow_up_days", SPEC["programme"]["follow_up_days"]),
+        defaults={"channel": "visit"},
+        what="call plan",
+    )
+    ids, calls = _plan(ds, plan)
+    launch, days = campaign["launched_on"], campaign["follow_up_days"]
+    months = days / 30.44
+    truth = ds.truth("doctor_truth").set_index("doctor_id").loc[ids]
+    usual = np.round(usual_calls(ds).loc[ids].to_numpy() * months)  # over the follow-up
+    lift = truth["call_lift"].to_numpy()
+    ratio = call_multiplier(calls / months, lift, spec["weights"][campaign["channel"]]) / (
+        call_multiplier(usual / months, lift)
+    )
+    count, value, rate = _prescribing(ds, ids, launch, days)
+    value = value / spec["database_share"]  # the database's prescriptions stand for more
+    seed = ds.manifest["parameters"]["seed"]
+    u = simulator.draws(seed, {**campaign, "kind": "call plan"}, ids, ("group", "more", "fewer"))
+    treated = u["group"] >= holdout
+    more = np.maximum(stats.poisson.ppf(u["more"], rate * np.maximum(ratio - 1, 0)), 0)
+    fewer = np.maximum(stats.binom.ppf(u["fewer"], count, np.clip(1 - ratio, 0, 1)), 0)
+    planned = (count + more - fewer).astype(np.int64)
+    seen = np.where(treated, planned, count)
+    margin = seen * value
+    cost = _call_costs(ds, ids, campaign["channel"]) * calls - _call_costs(ds, ids, "visit") * usual
+    results = {
+        "calls": np.where(treated, calls, usual).astype(np.int64),
+        "prescriptions": seen,
+    }
+    customers = simulator.observed(ids, treated, seen > 0, results, margin, cost, key="doctor_id")
+    expected = rate * (ratio - 1) * value - cost
+    return simulator.outcome(
+        {**campaign, "kind": "call plan"},
+        customers,
+        treated,
+        1 - np.exp(-rate),
+        1 - np.exp(-rate * ratio),
+        expected,
+        prescriptions_usual=np.round(rate, 2),
+        prescriptions_planned=np.round(rate * ratio, 2),
+    )
+
+
+def _plan(ds, plan) -> tuple[np.ndarray, np.ndarray]:
+    """The plan's doctors and calls, or one clear error."""
+    from generator import simulator
+
+    if not isinstance(plan, pd.DataFrame) or not {"doctor_id", "calls"} <= set(plan.columns):
+        raise simulator.CampaignError(
+            "a call plan is a table of doctor_id and calls (the calls on each doctor over the "
+            "follow-up)"
+        )
+    doctors = ds["doctors"].set_index("doctor_id")
+    ids = simulator.check_ids(plan["doctor_id"].tolist(), doctors.index, who="doctor")
+    calls = pd.to_numeric(plan["calls"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(calls) | (calls < 0) | (calls != np.round(calls))
+    if bad.any():
+        raise simulator.CampaignError(
+            f"calls must be whole numbers of 0 or more, not {plan['calls'].iloc[np.argmax(bad)]!r}"
+        )
+    return ids, calls
+
+
+def _prescribing(ds, ids, launch, days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per doctor: the prescriptions the hidden future holds over the ``days`` from ``launch``
+    (under the usual calls), the margin of the packs dispensed on one of them (the doctor's
+    average, else everyone's), and the doctor's expected prescriptions over such a window (the
+    year before the launch and the window together, so a quiet window is not taken for none)."""
+    future = ds.truth("future_prescriptions")
+    written = pd.concat([ds["prescriptions"], future], ignore_index=True)
+    end = launch + pd.Timedelta(days=days)
+    window = future[(future["written_on"] >= launch) & (future["written_on"] < end)]
+    fills = ds.truth("future_refills")
+    worth = fills.groupby("prescription_id")["margin"].sum()
+    worth = window["prescription_id"].map(worth).fillna(0.0)
+    count = window.groupby("doctor_id").size().reindex(ids, fill_value=0).to_numpy()
+    total = worth.groupby(window["doctor_id"]).sum().reindex(ids, fill_value=0.0).to_numpy()
+    average = worth.mean() if len(worth) else 0.0
+    value = np.where(count > 0, total / np.maximum(count, 1), average)
+    year = written[
+        (written["written_on"] >= launch - pd.Timedelta(days=365)) & (written["written_on"] < end)
+    ]
+    seen = year.groupby("doctor_id").size().reindex(ids, fill_value=0).to_numpy()
+    return count, np.round(value, 2), seen * days / (365 + days)
+
+
+def _call_costs(ds, ids, channel: str) -> np.ndarray:
+    """What a call of ``channel`` costs on each doctor (primary care or specialist)."""
+    from generator.industries.pharma import SPECIALTIES
+
+    costs = ds["unit_costs"].set_index(["activity", "audience"])["cost"]
+    label = "en" if ds.locale == "en_US" else "zh"
+    audience = {s[label]: s["audience"] for s in SPECIALTIES.values()}
+    who = ds["doctors"].set_index("doctor_id").loc[ids, "specialty"].map(audience)
+    return np.array([costs[(channel, a)] for a in who])
