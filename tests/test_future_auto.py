@@ -8,6 +8,7 @@ import pytest
 
 import generator
 from generator.industries.auto import SPEC
+from generator.industries.auto_campaign import timing
 from generator.population import FUTURE_MONTHS
 from generator.simulator import CampaignError
 
@@ -242,3 +243,71 @@ def test_customers_who_refused_the_channel_are_refused(auto):
 def test_a_bad_campaign_gets_one_clear_error(auto, owners, change, message):
     with pytest.raises(CampaignError, match=message):
         generator.simulate(auto, {**REMINDER, **change}, owners[:5])
+
+
+# ---------------------------------------------------------------- timing and follow-ups
+
+
+def test_a_trade_in_offer_moves_an_owner_most_near_their_replacement():
+    sim = SPEC["simulator"]["trade-in offer"]
+    factor = timing(np.array([-400.0, -30, 0, 45, 90, 120, 500, np.inf]), 90, sim)
+    t = sim["timing"]
+    assert factor[2] == factor[3] == factor[4] == pytest.approx(t["near"])  # inside the window
+    assert factor[0] < factor[1] < factor[2] and factor[4] > factor[5] > factor[6]
+    assert factor[-1] == pytest.approx(t["far"])  # no replacement in sight
+
+
+def test_an_offer_timed_to_the_replacement_earns_more_per_owner(auto, owners):
+    mailable = auto["customers"].set_index("customer_id").loc[owners, "consent_mail"]
+    ids = owners[mailable.to_numpy()]
+    truth = generator.simulate(auto, TRADE_IN, ids, holdout=0.5).truth.set_index("customer_id")
+    sales = pd.concat([auto["sales"], auto.truth("future_sales")])
+    car = sales[sales.sold_on <= auto.as_of].sort_values("sold_on").groupby("customer_id").last()
+    replace_on = car.loc[ids, "vin"].map(auto.truth("replacements").set_index("vin").replace_on)
+    days = (replace_on - auto.as_of).dt.days
+    near = truth.incremental_profit[(days > 0) & (days <= 180)]
+    far = truth.incremental_profit[days > 730]
+    assert len(near) > 20 and near.mean() > 3 * far.mean()
+
+
+@pytest.fixture(scope="module")
+def prospects(auto):
+    """Customers whose latest lead closed without a sale and who agreed to phone calls."""
+    leads = auto["leads"].sort_values(["customer_id", "created_on"]).groupby("customer_id").last()
+    sold = auto["sales"].groupby("customer_id").sold_on.max().reindex(leads.index)
+    open_leads = leads[~(sold >= leads.created_on)]
+    phone = auto["customers"].set_index("customer_id").loc[open_leads.index, "consent_phone"]
+    return open_leads[phone.to_numpy()]
+
+
+FOLLOW_UP = {"kind": "lead follow-up", "channel": "phone"}
+
+
+def test_a_follow_ups_control_group_buys_what_the_future_says(auto, prospects):
+    outcome = generator.simulate(auto, FOLLOW_UP, prospects.index, holdout=0.5)
+    bought = outcome.customers.customer_id.isin(
+        _window(auto, "future_sales", "sold_on", auto.as_of + pd.Timedelta(days=1), 60).customer_id
+    )
+    control = outcome.customers.group == "control"
+    assert (outcome.customers.responded[control] == bought[control]).all()
+    treated = ~control
+    assert (outcome.customers.responded[treated] >= bought[treated]).all()  # nobody lost
+    cost = auto["unit_costs"].set_index("item").loc["contact by phone", "value"]
+    assert (outcome.customers.contact_cost[treated] > cost).all()  # the consultant's time too
+
+
+def test_a_lead_goes_cold(auto, prospects):
+    truth = generator.simulate(auto, FOLLOW_UP, prospects.index).truth.set_index("customer_id")
+    age = (auto.as_of - prospects.created_on).dt.days
+    revived = truth.uplift.groupby(pd.cut(age, [0, 90, 365, 10_000])).mean()
+    assert revived.iloc[0] > 2 * revived.iloc[1] > 2 * revived.iloc[2] > 0
+    # calling a cold lead costs more than it brings; a warm one pays
+    value = truth.incremental_profit.groupby(pd.cut(age, [0, 90, 365, 10_000])).mean()
+    assert value.iloc[0] > 0 > value.iloc[2]
+
+
+def test_a_follow_up_is_for_prospects_who_did_not_buy(auto, owners):
+    with pytest.raises(CampaignError, match="no lead that closed without a sale"):
+        generator.simulate(auto, {**FOLLOW_UP, "channel": "sms"}, owners[:5])
+    with pytest.raises(CampaignError, match="unknown campaign setting 'offer_value'"):
+        generator.simulate(auto, {**FOLLOW_UP, "offer_value": 10}, owners[:5])

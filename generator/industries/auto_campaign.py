@@ -3,7 +3,10 @@ trade-in offer, and the campaign simulator (:func:`generator.simulate`) for the 
 
 The recorded campaigns (in :mod:`generator.industries.auto`) and the simulator draw from the
 same :func:`service_chances` and :func:`trade_in_chances`, so a simulated campaign behaves like
-the brand's own.
+the brand's own. The simulator also knows each car's hidden replacement day, so a trade-in
+offer moves an owner most near it (:func:`timing`), and it runs a dealer's follow-up of
+prospects whose lead closed without a sale (:func:`_follow_up`), which the recorded data has
+no experiment for.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pandas as pd
 
 from generator import population
 
-KINDS = ("service reminder", "trade-in offer")
+KINDS = ("service reminder", "trade-in offer", "lead follow-up")
 NOT_DUE = 0.25  # a reminder moves an owner serviced lately this much less than one who is due
 
 
@@ -72,17 +75,22 @@ def simulate(ds, campaign: dict, customer_ids, holdout: float):
     hidden future (see :func:`generator.simulate`).
 
     ``campaign``: ``kind`` ("service reminder": responding is a workshop visit in the window;
-    "trade-in offer": a new car bought in the window), ``channel`` (mail, email, sms or phone;
-    every listed customer must have agreed to it), ``offer_value`` (the service voucher or the
-    trade-in bonus, in the build's currency), ``launched_on`` (a day in the hidden future;
-    default the day after the as-of date) and ``response_days`` (default 45 for a reminder, 90
-    for a trade-in offer). A bigger offer, against the brand's usual one, moves more owners.
+    "trade-in offer": a new car bought in the window; "lead follow-up": a dealer's call to a
+    prospect whose lead closed without a sale, see :func:`_follow_up`), ``channel`` (mail,
+    email, sms or phone; every listed customer must have agreed to it), ``offer_value`` (the
+    service voucher or the trade-in bonus, in the build's currency; a follow-up has none),
+    ``launched_on`` (a day in the hidden future; default the day after the as-of date) and
+    ``response_days`` (default 45 for a reminder, 90 for a trade-in offer, 60 for a follow-up).
+    A bigger offer, against the brand's usual one, moves more owners; a trade-in offer moves an
+    owner most near the day they would replace their car anyway (spec ``simulator``).
     """
     from generator import simulator
 
     campaign = _campaign(ds, campaign)
     customers = ds["customers"].set_index("customer_id")
     ids = simulator.listed(customers, customer_ids, campaign["channel"])
+    if campaign["kind"] == "lead follow-up":
+        return _follow_up(ds, campaign, ids, holdout)
     owners = _owners(ds, ids, campaign)
     # what each customer really did in the window, uncontacted: the hidden future
     reminder = campaign["kind"] == "service reminder"
@@ -155,6 +163,7 @@ def _owners(ds, ids: np.ndarray, campaign: dict) -> pd.DataFrame:
     ).min(axis=1)
     has_car = car["vin"].notna() & ~(gone <= launch)
     kept = (gone.fillna(last + pd.Timedelta(days=1)) - launch).dt.days
+    replace_on = car["vin"].map(replaced["replace_on"])
     alive = np.where(has_car, np.clip(kept / campaign["response_days"], 0, 1), 0.0)
     serviced = car["vin"].map(visits)
     return pd.DataFrame(
@@ -167,6 +176,7 @@ def _owners(ds, ids: np.ndarray, campaign: dict) -> pd.DataFrame:
             ),
             "serviced": serviced.notna().to_numpy(),
             "alive": alive,
+            "replace_days": (replace_on - launch).dt.days.to_numpy(dtype=float, na_value=np.inf),
             "loyalty": truth["loyalty"].to_numpy(),
             "annual_km": truth["annual_km"].to_numpy(),
             "sensitivity": truth["price_sensitivity"].to_numpy(),
@@ -218,11 +228,104 @@ def _chances(ds, campaign: dict, owners: pd.DataFrame):
         owners["age_days"].to_numpy() / 365.25,
         SPEC["eligibility"]["trade_in_age_years"],
     )
+    uplift = uplift * timing(owners["replace_days"].to_numpy(), campaign["response_days"], sim)
     discount = own["max_discount"] * 0.5 * (0.3 + 0.7 * sensitivity)
     list_price = models.loc[model, "list_price"].to_numpy()
     price = list_price * (1 - discount)
     used = SPEC["margins"]["used_vehicle_gross"] * money["vehicle"]
     return p_control, uplift, price, price - models.loc[model, "unit_cost"].to_numpy() + used
+
+
+def timing(replace_days, window: int, sim: dict) -> np.ndarray:
+    """How much more (or less) than usual a trade-in offer moves an owner whose car would be
+    replaced ``replace_days`` days after the launch: ``near`` times inside the offer's window
+    of ``window`` days, falling towards ``far`` times with the days between (spec
+    ``simulator["trade-in offer"]["timing"]``)."""
+    t = sim["timing"]
+    days = np.asarray(replace_days, float)
+    apart = np.where(days < 0, -days, np.maximum(days - window, 0))
+    return t["far"] + (t["near"] - t["far"]) * np.exp(-apart / t["days"])
+
+
+def _follow_up(ds, campaign: dict, ids: np.ndarray, holdout: float):
+    """A dealer's follow-up call to prospects whose latest lead closed without a sale: a
+    response is a new car bought in the ``response_days`` (default 60).
+
+    Without the call a prospect does what the hidden future says (a late sale, or none). The
+    call revives a lead with a chance of ``uplift`` × 2 × the prospect's purchase intent (1.5
+    times that after a test drive), falling by exp(−days since the lead / ``decay_days``), for
+    a prospect still a customer; a revived lead buys the model of interest, at the discount a
+    sale gets. Each call costs the channel's contact and a sales consultant's time (spec
+    ``simulator["lead follow-up"]``). Every listed customer must have such a lead.
+    """
+    from generator import simulator
+    from generator.industries.auto import SPEC
+
+    sim = SPEC["simulator"]["lead follow-up"]
+    launch = campaign["launched_on"]
+    last = launch + pd.Timedelta(days=campaign["response_days"] - 1)
+    leads = ds["leads"]
+    lead = leads.sort_values(["customer_id", "created_on"]).groupby("customer_id").last()
+    sold = ds["sales"].groupby("customer_id")["sold_on"].max()
+    closed = lead.index.isin(sold.index) & (sold.reindex(lead.index) >= lead["created_on"])
+    open_leads = lead[~closed]
+    without = ids[~np.isin(ids, open_leads.index)]
+    if len(without):
+        raise simulator.CampaignError(
+            f"{len(without)} of the customers have no lead that closed without a sale "
+            f"(e.g. {simulator.some(without)}): a follow-up is for prospects who did not buy"
+        )
+    lead = open_leads.loc[ids]
+    future = ds.truth("future_sales")
+    window = future[future["sold_on"].between(launch, last)]
+    came = np.isin(ids, window["customer_id"])
+    spend = window.groupby("customer_id")["price"].sum().reindex(ids, fill_value=0.0).to_numpy()
+    margin = window.groupby("customer_id")["gross_profit"].sum().reindex(ids, fill_value=0.0)
+    margin = margin.to_numpy()
+    truth = ds.truth("customer_truth").set_index("customer_id").loc[ids]
+    gone = pd.concat(
+        [
+            truth["stopped_on"],
+            ds.truth("future_customers").set_index("customer_id").loc[ids]["leaves_on"],
+        ],
+        axis=1,
+        ignore_index=True,
+    ).min(axis=1)
+    kept = (gone.fillna(last + pd.Timedelta(days=1)) - launch).dt.days.to_numpy()
+    alive = np.clip(kept / campaign["response_days"], 0, 1)
+    age = (launch - lead["created_on"]).dt.days.to_numpy()
+    drove = np.isin(lead["lead_id"].to_numpy(), ds["test_drives"]["lead_id"])
+    intent = truth["purchase_intent"].to_numpy()
+    revive = (
+        sim["uplift"]
+        * 2
+        * intent
+        * np.where(drove, sim["test_drive"], 1.0)
+        * np.exp(-age / sim["decay_days"])
+        * alive
+    )
+    p_control = came.astype(float)
+    p_treated = np.clip(p_control + (1 - p_control) * revive, 0, 1)
+    models = ds["models"].set_index("model_id")
+    list_price = models.loc[lead["model_id"], "list_price"].to_numpy()
+    sensitivity = truth["price_sensitivity"].to_numpy()
+    price = list_price * (1 - SPEC["ownership"]["max_discount"] * 0.5 * (0.3 + 0.7 * sensitivity))
+    unit_margin = price - models.loc[lead["model_id"], "unit_cost"].to_numpy()
+    seed = ds.manifest["parameters"]["seed"]
+    u = simulator.draws(seed, campaign, ids, ("group", "response"))
+    treated = u["group"] >= holdout
+    new = treated & ~came & (u["response"] < revive)
+    responded = came | new
+    spend = np.where(new, price, spend)
+    margin = np.where(new, unit_margin, margin)
+    cost = (
+        simulator.contact_cost(ds.currency, campaign["channel"]) + sim["consultant_time"][ds.locale]
+    )
+    customers_out = simulator.observed(
+        ids, treated, responded, {"spend": np.round(spend, 2)}, margin, cost
+    )
+    expected = (p_treated - p_control) * unit_margin - cost
+    return simulator.outcome(campaign, customers_out, treated, p_control, p_treated, expected)
 
 
 def _campaign(ds, campaign: dict) -> dict:
@@ -236,6 +339,6 @@ def _campaign(ds, campaign: dict) -> dict:
         ds,
         campaign,
         choices={"kind": KINDS, "channel": population.CHANNELS},
-        amounts=("offer_value",),
+        amounts=() if kind == "lead follow-up" else ("offer_value",),
         days=("response_days", usual),
     )
