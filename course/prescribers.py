@@ -100,7 +100,7 @@ def usual_plan(ds, as_of=None, days: int = PLAN_DAYS, history: int = 365) -> pd.
         {
             "doctor_id": doctors.to_numpy(),
             "calls_per_month": rate.round(2).to_numpy(),
-            "calls": np.round(rate.to_numpy() * days / _DAYS_PER_MONTH).astype(np.int64),
+            "calls": np.round(rate.to_numpy() * (days / _DAYS_PER_MONTH)).astype(np.int64),
         }
     )
 

@@ -302,7 +302,9 @@ def simulate(build, campaign: dict, customer_ids, *, holdout: float = 0.2) -> Ou
     What a campaign is depends on the company: see ``simulate`` in the industry's
     ``<industry>_campaign`` module (retail: a coupon for a category, sent by a channel; its
     ``customer_ids`` may be a table of ``customer_id`` and ``sent_on``, each customer's coupon
-    timed to them, see :func:`schedule`). A bad
+    timed to them, see :func:`schedule`; pharma: the patient-support programme for a list of
+    patients, or with ``"kind": "call plan"`` a table of ``doctor_id`` and ``calls``; auto: a
+    service reminder, a trade-in offer or a dealer's follow-up of prospects). A bad
     campaign or list raises :class:`CampaignError` with one clear message.
     """
     from generator import INDUSTRIES

@@ -60,3 +60,11 @@ def test_the_trials_curve_is_the_simulators_at_the_average_doctor():
     extra = prescribers.expected_extra([10.0, 10.0], [6, 12], [0, 6])
     assert extra[0] > extra[1] > 0  # diminishing returns
     assert prescribers.expected_extra([10.0], [6], [12])[0] < 0
+
+
+def test_the_usual_plan_is_worth_nothing_against_the_usual_calls(pharma):
+    """The simulator's control doctors keep the calls the course's usual plan reads."""
+    plan = prescribers.usual_plan(pharma)[["doctor_id", "calls"]]
+    truth = generator.simulate(pharma, {"kind": "call plan"}, plan).truth
+    assert (truth.prescriptions_planned == truth.prescriptions_usual).all()
+    assert (truth.incremental_profit == 0).all()

@@ -283,14 +283,15 @@ def call_multiplier(calls_per_month, lift, weight=1.0):
     return 1 + lift * (1 - np.exp(-np.asarray(calls_per_month) * weight / scale))
 
 
-def usual_calls(ds) -> pd.Series:
-    """Each doctor's usual calls a month (visits): what the representatives do by the doctor's
-    tier, the recorded detailing's plan."""
-    from generator.industries.pharma import SPEC
-
-    rate = SPEC["detailing"]["calls_per_month"]
-    truth = ds.truth("doctor_truth").set_index("doctor_id")
-    return truth["tier"].astype(str).map(rate).astype(float).rename("calls_per_month")
+def usual_calls(ds, days: int = 365) -> pd.Series:
+    """Each doctor's usual calls a month: their recorded calls over the last ``days`` days to
+    the as-of date (the representatives call by the doctor's true tier, spec
+    ``detailing.calls_per_month``), per month of 30.44 days."""
+    calls = ds["detailing_calls"]
+    recent = calls[calls["call_date"] > ds.as_of - pd.Timedelta(days=days)]
+    doctors = ds["doctors"]["doctor_id"]
+    count = recent.groupby("doctor_id").size().reindex(doctors, fill_value=0)
+    return (count / (days / 30.44)).astype(float).rename("calls_per_month")
 
 
 def call_plan(ds, campaign: dict, plan, holdout: float):
@@ -300,8 +301,8 @@ def call_plan(ds, campaign: dict, plan, holdout: float):
     ``plan``: a table of ``doctor_id`` and ``calls`` (the calls on the doctor over the follow-up,
     a whole number, 0 for none); ``campaign``: ``channel`` ("visit", the default, or "remote",
     a call counting for less at a quarter of the cost). A random ``holdout`` share of the
-    listed doctors keep their usual calls (:func:`usual_calls` over the follow-up, rounded to
-    whole visits): the control group.
+    listed doctors keep their usual calls (:func:`usual_calls`, last year's, over the follow-up
+    and rounded to whole visits): the control group.
 
     A doctor's prescriptions over the follow-up are what the hidden future holds under the usual
     calls, scaled by :func:`call_multiplier` of the plan's calls against the usual ones: extra
