@@ -31,13 +31,13 @@ SCORE_DAYS = 3
 def leads(ds, as_of=None, within: int = SALE_DAYS) -> pd.DataFrame:
     """Every lead created on or before ``as_of`` (default the build's as-of date), one row
     each by ``lead_id``: its customer, dealer, source, day and whether the customer owned a
-    car of the brand; ``test_drive`` (a test drive on it by ``as_of``; ``test_drive_early``: in its first
-    :data:`SCORE_DAYS` days), ``followups`` (the
-    dealer's contacts on it) and the customer's page views in the lead's first
-    :data:`SCORE_DAYS` days (``views``; ``deep_views`` of :data:`DEEP_PAGES`): what a score of
-    the lead may use; ``sold`` (a car bought within ``within`` days, by ``as_of``),
-    ``days_to_sale``, ``sold_early`` (within the :data:`SCORE_DAYS`, before a score) and
-    ``mature`` (the lead is ``within`` days old, so ``sold`` is final)."""
+    car of the brand; ``test_drive`` (a test drive on it by ``as_of``; ``test_drive_early``:
+    in its first :data:`SCORE_DAYS` days), ``followups`` (the dealer's contacts on it) and the
+    customer's page views in the lead's first :data:`SCORE_DAYS` days (``views``;
+    ``deep_views`` of :data:`DEEP_PAGES`): what a score of the lead may use; ``sold`` (a car
+    bought within ``within`` days, by ``as_of``), ``days_to_sale``, ``sold_early`` (within the
+    :data:`SCORE_DAYS`, before a score) and ``mature`` (the lead is ``within`` days old, so
+    ``sold`` is final)."""
     as_of = ds.as_of if as_of is None else pd.Timestamp(as_of)
     table = ds["leads"]
     table = table[table["created_on"] <= as_of].set_index("lead_id")

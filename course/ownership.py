@@ -48,7 +48,7 @@ def cars(ds, as_of=None) -> pd.DataFrame:
             "model_id": latest["model_id"],
             "dealer_id": latest["dealer_id"],
             "sold_on": latest["sold_on"],
-            "age_years": age.round(2),
+            "age_years": age,
             "in_warranty": age < WARRANTY_YEARS,
             "visits_12m": year.groupby("vin").size().reindex(latest.index, fill_value=0),
             "serviced_12m": latest.index.isin(service["vin"]),
