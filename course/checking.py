@@ -105,6 +105,38 @@ class Read(Kind):
 
 
 @dataclass(frozen=True)
+class Decision(Read):
+    """An open decision (a plan, a list of customers), read into one form and judged by what
+    it truly earns in the campaign simulator: right when :meth:`score` reaches :meth:`bar`,
+    whatever the plan. A named mistake is recognised when the answer is the same plan. Unlike
+    :class:`Score`, the bar is computed from the data when first asked for, and the simulator
+    may refuse an answer with a reason the student reads."""
+
+    def score(self, form: Any) -> tuple[float | None, str]:
+        """What the answer read into its form truly earns, or None and one sentence saying
+        why the simulator cannot run it."""
+        raise NotImplementedError
+
+    def bar(self) -> float:
+        raise NotImplementedError
+
+    def short(self, earned: float) -> str:
+        """What the student reads when the plan falls short: its worth against the bar."""
+        raise NotImplementedError
+
+    def equal(self, got, want):
+        return got == want
+
+    def accepts(self, answer, expected):
+        earned, _ = self.score(self.read(answer))
+        return earned is not None and earned >= self.bar()
+
+    def difference(self, answer, expected):
+        earned, why = self.score(self.read(answer))
+        return why if earned is None else self.short(earned)
+
+
+@dataclass(frozen=True)
 class Number(Kind):
     """A single number, equal within a relative tolerance."""
 

@@ -2,6 +2,7 @@
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 
 import pandas as pd
 import pytest
@@ -9,6 +10,7 @@ import pytest
 import course.checks
 from course.checking import (
     CheckFailed,
+    Decision,
     Number,
     Read,
     Score,
@@ -138,3 +140,35 @@ def test_a_scored_answer_passes_at_the_bar_and_a_named_mistake_gets_its_hint():
         matching([0, 0, 0, 0, 0])
     with pytest.raises(CheckFailed, match="F1 is 0.300; the bar is 0.5"):
         matching([1, 1, 1])
+
+
+def test_a_decision_passes_at_the_bar_and_says_why_the_simulator_refused_it():
+    @dataclass(frozen=True)
+    class Budget(Decision):
+        noun = "a list of numbers"
+
+        def read(self, answer):
+            return tuple(answer) if isinstance(answer, list) else "Give a list."
+
+        def score(self, form):
+            if any(x < 0 for x in form):
+                return None, "The simulator refused your list: no negative spend."
+            return float(sum(form)), ""
+
+        def bar(self):
+            return 5.0
+
+        def short(self, earned):
+            return f"Your plan earns {earned:g}; the bar is {self.bar():g}."
+
+    @task(Budget(), hint="Spend more.")
+    def budget():
+        return [3, 3], {"Spending on one channel only.": [4]}
+
+    budget([2, 4])  # not the reference answer, but it reaches the bar
+    with pytest.raises(CheckFailed, match="one channel only"):
+        budget([4])
+    with pytest.raises(CheckFailed, match="earns 3; the bar is 5"):
+        budget([1, 2])
+    with pytest.raises(CheckFailed, match="no negative spend"):
+        budget([9, -1])

@@ -22,7 +22,7 @@ import pandas as pd
 
 import generator
 from course import brand_usage, periods, targeting
-from course.checking import Number, Read, task
+from course.checking import Decision, Number, Read, task
 from generator.simulator import CampaignError
 
 CATEGORY = "pain_reliever"
@@ -608,7 +608,7 @@ def one_size(share: float = PILOT_SHARE) -> dict:
 
 
 @dataclass(frozen=True)
-class _Plan(Read):
+class _Plan(Decision):
     """A coupon per cell (a dict or Series cell -> value; a cell left out or at 0 gets none),
     optionally with send days, judged by its worth in the simulator: right when its
     ``true_value`` reaches :func:`plan_bar`. A named mistake is recognised when the answer is
@@ -619,17 +619,14 @@ class _Plan(Read):
     def read(self, answer):
         return _as_plan(answer)
 
-    def equal(self, got, want):
-        return got == want
+    def score(self, form):
+        earned, _, why = _earned(form)
+        return earned, why
 
-    def accepts(self, answer, expected):
-        earned, _, _ = _earned(_as_plan(answer))
-        return earned is not None and earned >= plan_bar()
+    def bar(self):
+        return plan_bar()
 
-    def difference(self, answer, expected):
-        earned, _, why = _earned(_as_plan(answer))
-        if earned is None:
-            return why
+    def short(self, earned):
         currency = retail().currency
         return (
             f"Your plan is worth {earned:,.2f} {currency} (its true value, every listed "

@@ -21,7 +21,7 @@ import pandas as pd
 
 import generator
 from course import micro_codes, periods, targeting
-from course.checking import Read, series_forms, task
+from course.checking import Decision, Read, series_forms, task
 from course.marketing_db import CONTACT_COST
 from generator.industries.bank_campaign import OFFERED
 from generator.simulator import CampaignError
@@ -723,7 +723,7 @@ def one_size(product: str, channel: str, seed: int = 0) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class _Plan(Read):
+class _Plan(Decision):
     """A cross-sell plan, judged by what it truly earns in the simulator: right when the
     plans' true incremental profit reaches :func:`profit_bar`. A named mistake is recognised
     when the answer is the same plan."""
@@ -736,14 +736,13 @@ class _Plan(Read):
     def equal(self, got, want):
         return _rows(got) == _rows(want)
 
-    def accepts(self, answer, expected):
-        earned, _ = _earned(_rows(_as_plan(answer)))
-        return earned is not None and earned >= profit_bar()
+    def score(self, form):
+        return _earned(_rows(form))
 
-    def difference(self, answer, expected):
-        earned, why = _earned(_rows(_as_plan(answer)))
-        if earned is None:
-            return why
+    def bar(self):
+        return profit_bar()
+
+    def short(self, earned):
         currency = bank().currency
         return (
             f"Your plan truly earns {earned:,.0f} {currency} of incremental profit; the bar "

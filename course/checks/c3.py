@@ -23,7 +23,7 @@ import pandas as pd
 
 import generator
 from course import adherence, customer_value, datasets, periods, prescribers
-from course.checking import Number, Read, series_forms, task
+from course.checking import Decision, Number, Read, series_forms, task
 from generator.simulator import CampaignError
 
 #: Each doctor's value and the pyramid read the last these many days up to the as-of date.
@@ -375,7 +375,7 @@ def plan_bar() -> float:
 
 
 @dataclass(frozen=True)
-class _Plan(Read):
+class _Plan(Decision):
     """A call plan (doctor_id and calls for every doctor; or a Series of calls indexed by
     doctor_id), judged by its true worth in the simulator: right when it reaches
     :func:`plan_bar`. A named mistake is recognised when the answer is the same plan."""
@@ -388,14 +388,13 @@ class _Plan(Read):
     def equal(self, got, want):
         return _rows(got) == _rows(want)
 
-    def accepts(self, answer, expected):
-        earned, _ = _worth(_rows(_as_plan(answer)))
-        return earned is not None and earned >= plan_bar()
+    def score(self, form):
+        return _worth(_rows(form))
 
-    def difference(self, answer, expected):
-        earned, why = _worth(_rows(_as_plan(answer)))
-        if earned is None:
-            return why
+    def bar(self):
+        return plan_bar()
+
+    def short(self, earned):
         currency = pharma().currency
         return (
             f"Your plan is truly worth {earned:,.0f} {currency} against the usual calls (over "

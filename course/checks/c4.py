@@ -28,7 +28,7 @@ from sklearn.metrics import roc_auc_score
 
 import generator
 from course import channels, datasets, funnel, ownership
-from course.checking import Read, series_forms, task
+from course.checking import Decision, Read, series_forms, task
 from generator.simulator import CampaignError
 
 # ---------------------------------------------------------------- task 2: the lead score
@@ -443,7 +443,7 @@ def follow_up_bar() -> float:
 
 
 @dataclass(frozen=True)
-class _Prospects(Read):
+class _Prospects(Decision):
     """A list of customer ids to call, judged by its true worth in the simulator: right when
     it reaches :func:`follow_up_bar`. A named mistake is recognised when it is the same list."""
 
@@ -452,17 +452,13 @@ class _Prospects(Read):
     def read(self, answer):
         return _ids(answer)
 
-    def equal(self, got, want):
-        return got == want
+    def score(self, form):
+        return _follow_up(form)
 
-    def accepts(self, answer, expected):
-        worth, _ = _follow_up(_ids(answer))
-        return worth is not None and worth >= follow_up_bar()
+    def bar(self):
+        return follow_up_bar()
 
-    def difference(self, answer, expected):
-        worth, why = _follow_up(_ids(answer))
-        if why:
-            return why
+    def short(self, worth):
         currency = auto().currency
         return (
             f"Calling your list is truly worth {worth:,.0f} {currency}; the bar is "
@@ -666,7 +662,7 @@ def _aged(low: float, high: float = np.inf) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class _TradeIn(Read):
+class _TradeIn(Decision):
     """A list of owners' customer ids, judged by the true worth per owner of the usual
     trade-in offer by SMS to them: right when it reaches :func:`trade_in_bar` with at least
     ``TRADE_IN_LEAST`` owners. A named mistake is recognised when it is the same list."""
@@ -676,17 +672,13 @@ class _TradeIn(Read):
     def read(self, answer):
         return _ids(answer)
 
-    def equal(self, got, want):
-        return got == want
+    def score(self, form):
+        return _trade_in(form)
 
-    def accepts(self, answer, expected):
-        worth, _ = _trade_in(_ids(answer))
-        return worth is not None and worth >= trade_in_bar()
+    def bar(self):
+        return trade_in_bar()
 
-    def difference(self, answer, expected):
-        worth, why = _trade_in(_ids(answer))
-        if why:
-            return why
+    def short(self, worth):
         currency = auto().currency
         return (
             f"The offer to your list is truly worth {worth:,.2f} {currency} per owner; the bar "
