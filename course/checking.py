@@ -174,6 +174,21 @@ class Number(Kind):
 
 
 @dataclass(frozen=True)
+class Amount(Number):
+    """An amount of money, equal within ``within`` (in the currency): sums of rounded amounts
+    may differ from the check's by a few cents."""
+
+    within: float = 0.05
+    noun = "a number (an amount of money)"
+
+    def same(self, answer, expected):
+        return abs(float(answer) - float(expected)) <= self.within
+
+    def difference(self, answer, expected):
+        return "Your amount is too high." if answer > expected else "Your amount is too low."
+
+
+@dataclass(frozen=True)
 class Values(Kind):
     """A collection whose order does not matter (a list, set, Series or Index of labels).
 

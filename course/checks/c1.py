@@ -22,7 +22,7 @@ import pandas as pd
 
 import generator
 from course import brand_usage, periods, targeting
-from course.checking import Decision, Number, Read, task
+from course.checking import Amount, Decision, Read, task
 from generator.simulator import CampaignError
 
 CATEGORY = "pain_reliever"
@@ -679,23 +679,8 @@ def deal_outcome():
     return generator.simulate(retail(), campaign, _listed(), holdout=HOLDOUT)
 
 
-@dataclass(frozen=True)
-class _Amount(Number):
-    """An amount of money, equal within ``within`` (sums of rounded per-customer values may
-    differ by a few cents)."""
-
-    within: float = 0.05
-    noun = "a number (an amount of money)"
-
-    def same(self, answer, expected):
-        return abs(float(answer) - float(expected)) <= self.within
-
-    def difference(self, answer, expected):
-        return "Your amount is too high." if answer > expected else "Your amount is too low."
-
-
 @task(
-    _Amount(),
+    Amount(),
     hint="Simulate the maker's coupon (brand national) to the pilot's list, read it with "
     "`brand_usage.funded`, and take what the chain earns if the maker pays for the coupons "
     "(`chain_profit_if_funded`) minus what the pilot's store-brand coupon is worth to the "

@@ -23,7 +23,7 @@ import pandas as pd
 
 import generator
 from course import adherence, customer_value, datasets, periods, prescribers
-from course.checking import Decision, Number, Read, series_forms, task
+from course.checking import Amount, Decision, Number, Read, series_forms, task
 from generator.simulator import CampaignError
 
 #: Each doctor's value and the pyramid read the last these many days up to the as-of date.
@@ -610,23 +610,8 @@ def _per_contacted(ids, days: int = PROGRAMME_DAYS) -> float:
     return outcome.true_incremental_profit / int((outcome.customers["group"] == "treatment").sum())
 
 
-@dataclass(frozen=True)
-class _Amount(Number):
-    """An amount of money per patient, equal within ``within``: to the cent (the truth per
-    patient, rounded to four places and added up, gives the same)."""
-
-    within: float = 0.006
-    noun = "a number (an amount of money)"
-
-    def same(self, answer, expected):
-        return abs(float(answer) - float(expected)) <= self.within
-
-    def difference(self, answer, expected):
-        return "Your amount is too high." if answer > expected else "Your amount is too low."
-
-
 @task(
-    _Amount(),
+    Amount(within=0.006),  # to the cent, per patient
     hint="Take the patients who agreed to SMS and are not in the programme, whose PDC over the "
     "180 days up to the as-of date (`adherence.pdc` from `periods.window_start(as_of, 180)`) "
     "is above 0 and below 0.8. Offer them the programme with `generator.simulate(pharma, "
