@@ -116,6 +116,14 @@ def _parser() -> argparse.ArgumentParser:
         "in a schema named after the industry, with keys and constraints",
     )
 
+    verify = commands.add_parser(
+        "verify",
+        help="check that a build's files are those its manifest lists (none missing, "
+        "truncated or edited)",
+    )
+    verify.add_argument(
+        "folders", nargs="+", help="a build's folder, or a folder of builds (e.g. datasets)"
+    )
     describe = commands.add_parser("describe", help="print an industry's data dictionary")
     describe.add_argument("industry", metavar="INDUSTRY", help=", ".join(INDUSTRIES))
     return parser
@@ -172,7 +180,32 @@ def _rate(name: str, text: str) -> float:
         ) from None
 
 
+def _verify(folders: list[str]) -> int:
+    from generator import integrity
+
+    damaged = 0
+    for folder in folders:
+        found = integrity.builds(Path(folder))
+        if not found:
+            raise FileNotFoundError(f"no build (no manifest.json) in {folder}")
+        for build in found:
+            wrong = integrity.problems(build)
+            damaged += bool(wrong)
+            if wrong:
+                print(f"damaged: {build}", file=sys.stderr)
+                for line in wrong:
+                    print(f"  {line}", file=sys.stderr)
+            else:
+                print(f"ok: {build} ({len(integrity.listed(build))} files as built)")
+    if damaged:
+        print(f"error: {damaged} damaged build(s); {integrity.ADVICE}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "verify":
+        return _verify(args.folders)
     if args.command == "describe":
         from generator.builder import schema
 

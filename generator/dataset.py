@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from generator import locales
+from generator import integrity, locales
 from generator.builder import industry
 from generator.schema import Schema, Table
 from generator.sources import for_locale
@@ -38,23 +38,29 @@ def datasets_folder(path: str | Path | None = None) -> Path:
     return Path(os.environ.get("GENERATOR_DATASETS", DEFAULT_FOLDER))
 
 
-def read_table(folder: Path, table: Table) -> pa.Table:
-    """One table from the fastest file there is: Parquet, else CSV (plain or gzipped)."""
+def table_file(folder: Path, table: Table) -> Path:
+    """The fastest file there is of a table: Parquet, else CSV (plain or gzipped)."""
     base = folder / table.path
-    if base.with_suffix(".parquet").exists():
-        return pq.read_table(base.with_suffix(".parquet"))
-    for path in (Path(f"{base}.csv.gz"), base.with_suffix(".csv")):
+    for path in (base.with_suffix(".parquet"), Path(f"{base}.csv.gz"), base.with_suffix(".csv")):
         if path.exists():
-            data = pacsv.read_csv(
-                path,
-                convert_options=pacsv.ConvertOptions(
-                    column_types=table.arrow,
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-            return data.cast(table.arrow)
+            return path
     raise FileNotFoundError(f"no file for table {table.name!r} in {folder}")
+
+
+def read_table(folder: Path, table: Table) -> pa.Table:
+    """One table from the fastest file there is (:func:`table_file`)."""
+    path = table_file(folder, table)
+    if path.suffix == ".parquet":
+        return pq.read_table(path)
+    data = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types=table.arrow,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return data.cast(table.arrow)
 
 
 def to_pandas(data: pa.Table, table: Table) -> pd.DataFrame:
@@ -154,8 +160,35 @@ class Dataset(Mapping):
 
     def _frame(self, table: Table) -> pd.DataFrame:
         if table.name not in self._cache:
-            self._cache[table.name] = to_pandas(read_table(self.folder, table), table)
+            self._cache[table.name] = to_pandas(self._read(table), table)
         return self._cache[table.name].copy()
+
+    def _read(self, table: Table) -> pa.Table:
+        """A table's data, from a file checked against the manifest (the files the build
+        wrote) or, for a file made from them (an export), read or named as damaged."""
+        try:
+            path = table_file(self.folder, table)
+        except FileNotFoundError:
+            forms = {f"{table.path}{ending}" for ending in (".parquet", ".csv.gz", ".csv")}
+            missing = sorted(forms & set(integrity.listed(self.folder)))
+            if missing:  # the manifest lists it: the build lost a file
+                raise integrity.DamagedBuild(
+                    f"{self.folder / missing[0]} is missing; {integrity.ADVICE}"
+                ) from None
+            raise
+        name = path.relative_to(self.folder).as_posix()
+        files = integrity.listed(self.folder)
+        if name in files:
+            wrong = integrity.problem(self.folder, name, files[name])
+            if wrong:
+                raise integrity.DamagedBuild(f"{wrong}; {integrity.ADVICE}")
+        try:
+            return read_table(self.folder, table)
+        except (pa.ArrowException, OSError, ValueError) as error:
+            raise integrity.DamagedBuild(
+                f"{path} cannot be read ({type(error).__name__}): it is damaged; delete it and "
+                f"run `make datasets` or `python -m generator export {self.folder}`"
+            ) from None
 
     @cached_property
     def manifest(self) -> dict:
