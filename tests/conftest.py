@@ -93,6 +93,13 @@ def industry_build(industry: str, name: str, options: dict | None, tmp_path_fact
     return generator.load(industry, out)
 
 
+def clear_caches(functions) -> None:
+    """Clear a check module's cached functions, so that it reads the database anew (after
+    GENERATOR_DATASETS changes)."""
+    for function in functions:
+        function.cache_clear()
+
+
 def refused(task, answer) -> str:
     """The hint a check gives a wrong answer (fails the test if the check accepts it)."""
     with pytest.raises(CheckFailed) as failed:

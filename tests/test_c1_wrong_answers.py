@@ -24,15 +24,13 @@ from course import brand_usage, one_to_one, periods, targeting
 from course.checking import answer_key
 from course.checks import c1
 
-from conftest import OTHER_DATA, ROOT, accepted, refused
+from conftest import OTHER_DATA, ROOT, accepted, clear_caches, refused
 
 CACHED = (c1.retail, c1._cells, c1.pilot, c1._earned, c1.grid, c1.deal_outcome)
 
 
 def forget():
-    """Clear the check module's caches, so that it reads the database anew."""
-    for function in CACHED:
-        function.cache_clear()
+    clear_caches(CACHED)
 
 
 @pytest.fixture(scope="module")

@@ -25,16 +25,14 @@ from course import adherence, customer_value, periods, prescribers
 from course.checking import answer_key
 from course.checks import c3
 
-from conftest import OTHER_DATA, ROOT, accepted, refused
+from conftest import OTHER_DATA, ROOT, accepted, clear_caches, refused
 
 CACHED = (c3.pharma, c3._value, c3.usual, c3._worth, c3.references, c3.plan_bar)
 CACHED += (c3._recent_pdc, c3._offer)
 
 
 def forget():
-    """Clear the check module's caches, so that it reads the database anew."""
-    for function in CACHED:
-        function.cache_clear()
+    clear_caches(CACHED)
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from course.checking import answer_key
 from course.checks import c4
 from generator.industries.auto import SPEC
 
-from conftest import OTHER_DATA, ROOT, accepted, refused
+from conftest import OTHER_DATA, ROOT, accepted, clear_caches, refused
 
 CACHED = (
     c4.auto,
@@ -49,9 +49,7 @@ FOLLOW_UP = {"kind": "lead follow-up", "channel": "phone"}
 
 
 def forget():
-    """Clear the check module's caches, so that it reads the database anew."""
-    for function in CACHED:
-        function.cache_clear()
+    clear_caches(CACHED)
 
 
 @pytest.fixture(scope="module")

@@ -443,14 +443,37 @@ def follow_up_bar() -> float:
 
 
 @dataclass(frozen=True)
-class _Prospects(Decision):
-    """A list of customer ids to call, judged by its true worth in the simulator: right when
-    it reaches :func:`follow_up_bar`. A named mistake is recognised when it is the same list."""
+class _Customers(Decision):
+    """A list of customer ids (a list, Series, Index, array, or a table with customer_id),
+    read as its sorted ids; subclasses say how the simulator scores it."""
 
     noun = "a list of customer ids"
 
     def read(self, answer):
         return _ids(answer)
+
+    def table(self) -> pd.DataFrame:
+        """The customers the list is drawn from, indexed by customer_id (a form students keep)."""
+        raise NotImplementedError
+
+    def variants(self, answer):
+        ids = list(_ids(answer))
+        return [
+            answer,
+            ids,
+            ids[::-1],
+            pd.Series(ids, name="customer_id"),
+            pd.Index(ids, name="customer_id"),
+            np.array(ids),
+            pd.DataFrame({"customer_id": ids}),
+            self.table().loc[ids],
+        ]
+
+
+@dataclass(frozen=True)
+class _Prospects(_Customers):
+    """Prospects to call, judged by their true worth in the simulator: right when it reaches
+    :func:`follow_up_bar`. A named mistake is recognised when it is the same list."""
 
     def score(self, form):
         return _follow_up(form)
@@ -466,18 +489,8 @@ class _Prospects(Decision):
             "calls the leads up to an age)."
         )
 
-    def variants(self, answer):
-        ids = list(_ids(answer))
-        return [
-            answer,
-            ids,
-            ids[::-1],
-            pd.Series(ids, name="customer_id"),
-            pd.Index(ids, name="customer_id"),
-            np.array(ids),
-            pd.DataFrame({"customer_id": ids, "age_days": 1}),
-            _open().loc[ids],
-        ]
+    def table(self):
+        return _open()
 
 
 @task(
@@ -662,15 +675,10 @@ def _aged(low: float, high: float = np.inf) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class _TradeIn(Decision):
+class _TradeIn(_Customers):
     """A list of owners' customer ids, judged by the true worth per owner of the usual
     trade-in offer by SMS to them: right when it reaches :func:`trade_in_bar` with at least
     ``TRADE_IN_LEAST`` owners. A named mistake is recognised when it is the same list."""
-
-    noun = "a list of customer ids"
-
-    def read(self, answer):
-        return _ids(answer)
 
     def score(self, form):
         return _trade_in(form)
@@ -686,17 +694,8 @@ class _TradeIn(Decision):
             "is worth per owner sent to every owner who agreed to SMS)."
         )
 
-    def variants(self, answer):
-        ids = list(_ids(answer))
-        return [
-            answer,
-            ids,
-            ids[::-1],
-            pd.Series(ids, name="customer_id"),
-            np.array(ids),
-            pd.DataFrame({"customer_id": ids}),
-            _owners().loc[ids],
-        ]
+    def table(self):
+        return _owners()
 
 
 @task(
