@@ -78,20 +78,20 @@ def run() -> list[dict]:
                     "target": "<= 5 s",
                 }
             )
-            # big enough that starting the worker processes of 2 shards is paid back
+            # big enough that starting 2 worker processes is paid back
             n = int(100_000 * SCALE)
-            for shards in (1, 2):
+            for workers in (1, 2):
                 seconds, rows = build(
                     name,
-                    scratch / f"events{shards}",
+                    scratch / f"events{workers}",
                     customers=n,
                     formats=("parquet",),
-                    shards=shards,
+                    workers=workers,
                 )
                 count = sum(rows[t] for t in events)
                 results.append(
                     {
-                        "name": f"{name}: event rows/s to Parquet ({count:,}, {shards} shard(s))",
+                        "name": f"{name}: event rows/s to Parquet ({count:,}, {workers} worker(s))",
                         "value": count / seconds,
                         "unit": "rows/s",
                         "target": ">= 1,000,000",

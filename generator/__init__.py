@@ -29,9 +29,15 @@ def build(
     out: str | Path = "datasets",
     *,
     progress: bool = False,
+    cluster=None,
     **parameters,
-) -> list[Path]:
-    """Build databases into ``out/<industry>/``; see :class:`generator.params.Params`."""
+) -> list[Path | str]:
+    """Build databases into ``out/<industry>/``; see :class:`generator.params.Params`.
+
+    With ``parts=N`` each customer table is written as N part files by ``workers`` processes,
+    or by the tasks of a Dask ``cluster`` (a scheduler's address or a ``distributed.Client``);
+    ``out`` may then be any fsspec URL the workers can write to.
+    """
     from generator.builder import build as _build
     from generator.params import Params
 
@@ -40,7 +46,8 @@ def build(
         if industries == "all"
         else ([industries] if isinstance(industries, str) else list(industries))
     )
-    return _build(names, Params(**parameters), Path(out), progress=progress)
+    out = out if isinstance(out, str) and "://" in out else Path(out)
+    return _build(names, Params(**parameters), out, progress=progress, cluster=cluster)
 
 
 def simulate(build, campaign: dict, customer_ids, *, holdout: float = 0.2):

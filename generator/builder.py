@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import importlib
 import json
 import os
@@ -25,11 +24,11 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from generator import INDUSTRIES, __version__, decay, locales, population, sources
-from generator.params import Params
+from generator import INDUSTRIES, __version__, decay, integrity, locales, population, sources
+from generator.params import ParameterError, Params
 from generator.population import Window
 from generator.schema import Schema
-from generator.streams import blocks
+from generator.streams import block
 from generator.writers import DatasetWriter, to_arrow
 
 LIBRARIES = ("faker", "holidays", "numpy", "pandas", "pyarrow")
@@ -97,7 +96,7 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
     With sources, each system's records are under ``sources/<system>``.
     """
     module = industry(name)
-    first, count = blocks(params.customers, module.BLOCK_SIZE)[block_no]
+    first, count = block(params.customers, module.BLOCK_SIZE, block_no)
     locale = locales.get(params.locale)
     window = Window(params.as_of_date, params.years)
     ref = reference_tables(name, params)
@@ -136,18 +135,25 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
     return tables
 
 
-def shard_blocks(name: str, params: Params, shard: int) -> range:
-    """The blocks shard number ``shard`` (0-based) of ``params.shards`` generates."""
-    total = len(blocks(params.customers, industry(name).BLOCK_SIZE))
-    size = -(-total // params.shards)
-    return range(min(shard * size, total), min((shard + 1) * size, total))
+def block_count(name: str, params: Params) -> int:
+    """How many blocks of customers the build has."""
+    return -(-params.customers // industry(name).BLOCK_SIZE)
 
 
-def generate_shard(
-    name: str, params: Params, shard: int
+def part_blocks(name: str, params: Params, part: int) -> range:
+    """The blocks part number ``part`` (0-based) of ``params.parts`` holds: a run of whole
+    blocks, the same whoever writes it."""
+    total, parts = block_count(name, params), max(params.parts, 1)
+    if not 0 <= part < parts:
+        raise ValueError(f"part {part} is not one of the build's {parts} part(s)")
+    return range(part * total // parts, (part + 1) * total // parts)  # none empty
+
+
+def generate_part(
+    name: str, params: Params, part: int
 ) -> Iterator[dict[str, pd.DataFrame | pa.Table]]:
-    """The block tables of one shard, generated alone."""
-    for block_no in shard_blocks(name, params, shard):
+    """The block tables of one part, generated alone: the same rows as in the whole build."""
+    for block_no in part_blocks(name, params, part):
         yield block_tables(name, params, block_no)
 
 
@@ -161,9 +167,9 @@ def _arrow_block(name: str, params: Params, block_no: int) -> dict:
 
 
 def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
-    numbers = [b for s in range(params.shards) for b in shard_blocks(name, params, s)]
+    numbers = range(block_count(name, params))
     bar = tqdm(total=len(numbers), desc=f"{name}", unit="block", disable=not progress, leave=False)
-    workers = min(params.shards, os.cpu_count() or 1)
+    workers = min(params.workers, os.cpu_count() or 1)
     try:
         if workers == 1:
             for block_no in numbers:
@@ -184,11 +190,18 @@ def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
         bar.close()
 
 
-def write_industry(name: str, params: Params, folder: Path, progress: bool = False) -> None:
-    """Write every table, the manifest and the dictionary of one industry into ``folder``."""
+def write_industry(
+    name: str, params: Params, folder: Path, progress: bool = False, cluster=None, root=None
+) -> None:
+    """Write every table, the manifest and the dictionary of one industry into ``folder``.
+
+    A build in parts (``params.parts``) has its parts written by workers (local processes, or
+    the tasks of a Dask ``cluster``) under ``root``, an fsspec location (default ``folder``):
+    see :mod:`generator.parts`.
+    """
     module = industry(name)
     whole = schema(name, params.sources, params.future)
-    writer = DatasetWriter(folder, whole, params.formats)
+    writer = DatasetWriter(folder, whole, params.formats, lazy=bool(params.parts))
     systems = module.SPEC.get("systems", []) if params.sources else []
     listed = module.SPEC.get("reference_systems", []) if params.sources else []
     extracts = (
@@ -196,13 +209,20 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
         if systems or listed
         else None
     )
+    parted_rows, parted_files = {}, {}
     try:
         writer.write(reference_tables(name, params))
         for tables in reference_blocks(name, params):
             writer.write(tables)
         if params.sources:
             writer.write(_reference_sources(name, params, extracts))
-        for tables in _all_blocks(name, params, progress):
+        if params.parts:
+            from generator import parts
+
+            parted_rows, parted_files = parts.write_parts(
+                name, params, root or folder, cluster, progress
+            )
+        for tables in () if params.parts else _all_blocks(name, params, progress):
             writer.write(tables)
             for system in systems:
                 extracts.write(system["name"], tables[f"sources/{system['name']}"])
@@ -215,7 +235,8 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
         writer.close()
         if extracts:
             extracts.close()
-    dictionary = whole.dictionary(writer.rows)
+    rows = {table: n + parted_rows.get(table, 0) for table, n in writer.rows.items()}
+    dictionary = whole.dictionary(rows)
     dictionary += "\n" + _locale_note(params.locale)
     dictionary += _decay_note(params.locale)
     if systems or listed:
@@ -227,8 +248,8 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
         "industry": name,
         "parameters": params.record(),
         "libraries": {lib: metadata.version(lib) for lib in LIBRARIES},
-        "rows": writer.rows,
-        "files": _hashes(folder),
+        "rows": rows,
+        "files": _hashes(folder, parted_files),
     }
     if "sqlite" in params.formats:
         manifest["libraries"]["sqlite"] = sqlite3.sqlite_version
@@ -236,15 +257,15 @@ def write_industry(name: str, params: Params, folder: Path, progress: bool = Fal
     (folder / "manifest.json").write_text(text, encoding="utf-8")
 
 
-def _hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every file, read in chunks (a big table must not be read into memory)."""
-    found = {}
+def _hashes(folder: Path, known: dict[str, str]) -> dict[str, str]:
+    """sha256 of every file: those ``known`` (the parts, hashed by their writers) and the
+    others in ``folder``, read in chunks (a big table must not be read into memory)."""
+    found = dict(known)
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.name != "manifest.json":
-            with open(path, "rb") as file:
-                digest = hashlib.file_digest(file, "sha256").hexdigest()
-            found[path.relative_to(folder).as_posix()] = digest
-    return found
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and path.name != "manifest.json" and relative not in known:
+            found[relative] = integrity.sha256(path)
+    return dict(sorted(found.items()))
 
 
 def _locale_note(locale: str) -> str:
@@ -318,10 +339,18 @@ def _sources_note(systems: list[dict], params: Params, bought: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build(names: list[str], params: Params, out: Path, progress: bool = False) -> list[Path]:
-    """Build each industry into ``out/<industry>``, replacing an older build only when done."""
-    for name in names:  # unknown names fail before anything is written
-        industry(name)
+def build(
+    names: list[str], params: Params, out, progress: bool = False, cluster=None
+) -> list[Path | str]:
+    """Build each industry into ``out/<industry>``, replacing an older build only when done.
+
+    ``out`` is a folder, or an fsspec URL (``s3://bucket/course``...) for a build on a Dask
+    ``cluster`` whose workers cannot see this machine's disk.
+    """
+    for name in names:  # unknown names and impossible parts fail before anything is written
+        check(name, params)
+    if _is_url(out):
+        return [_build_at_url(name, params, str(out), progress, cluster) for name in names]
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"output path {out} is a file, not a folder")
@@ -333,13 +362,48 @@ def build(names: list[str], params: Params, out: Path, progress: bool = False) -
         scratch = Path(tempfile.mkdtemp(prefix=f".{name}.building-", dir=out))
         scratch.chmod(0o755)
         try:
-            write_industry(name, params, scratch, progress)
+            write_industry(name, params, scratch, progress, cluster)
             _replace(scratch, out / name)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
         built.append(out / name)
     return built
+
+
+def check(name: str, params: Params) -> None:
+    """Refuse, before anything is written, what cannot be built."""
+    module = industry(name)
+    if params.parts > block_count(name, params):
+        raise ParameterError(
+            f"parts ({params.parts:,}) cannot be more than the {name} build's blocks of "
+            f"customers ({block_count(name, params):,} of {module.BLOCK_SIZE:,} customers)"
+        )
+
+
+def _is_url(out) -> bool:
+    return isinstance(out, str) and "://" in out
+
+
+def _build_at_url(name: str, params: Params, out: str, progress: bool, cluster) -> str:
+    """A build written to an fsspec location: the parts by the workers, the rest from a local
+    folder, the manifest last. An older build there is removed first, so that a failed build
+    leaves files without a manifest (no build), never an old manifest over new files."""
+    import fsspec
+
+    fs, base = fsspec.core.url_to_fs(out)
+    target = f"{base.rstrip('/')}/{name}"
+    if fs.exists(target):
+        fs.rm(target, recursive=True)
+    with tempfile.TemporaryDirectory(prefix=f".{name}.building-") as scratch:
+        scratch = Path(scratch)
+        write_industry(name, params, scratch, progress, cluster, root=f"{out.rstrip('/')}/{name}")
+        files = sorted(p for p in scratch.rglob("*") if p.is_file())
+        for path in sorted(files, key=lambda p: p.name == "manifest.json"):  # manifest last
+            remote = f"{target}/{path.relative_to(scratch).as_posix()}"
+            fs.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)
+            fs.put_file(str(path), remote)
+    return f"{out.rstrip('/')}/{name}"
 
 
 def _replace(new: Path, target: Path) -> None:

@@ -2,6 +2,7 @@
 
     python -m generator build retail --customers 5000 --seed 42 --locale zh_CN --out datasets
     python -m generator build all
+    python -m generator build retail --customers 1000000 --parts 20 --workers 8
     python -m generator export datasets/retail --formats parquet,sqlite
     python -m generator export datasets/retail --to postgresql://user@localhost:5432/course
     python -m generator describe retail
@@ -95,9 +96,21 @@ def _parser() -> argparse.ArgumentParser:
         help=f"comma-separated, from {', '.join(FORMATS)} (default {','.join(DEFAULTS.formats)})",
     )
     build.add_argument(
-        "--shards",
-        default=str(DEFAULTS.shards),
-        help="generate in this many shards, in parallel; the files do not depend on it (default 1)",
+        "--workers",
+        default=str(DEFAULTS.workers),
+        help="generate with this many processes at once; the files do not depend on it (default 1)",
+    )
+    build.add_argument(
+        "--parts",
+        default=str(DEFAULTS.parts),
+        help="write each customer table as this many part files, each by the worker that "
+        "makes it (default 0: one file per table); for big builds, read with DuckDB",
+    )
+    build.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="with --parts: write the parts as tasks on this Dask scheduler "
+        "(tcp://host:8786); OUT may then be a URL the workers can reach (s3://...)",
     )
     build.add_argument("--out", default="datasets", help="output folder (default datasets)")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -237,11 +250,15 @@ def _run(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         years=_whole("years", args.years),
         formats=_formats(args.formats),
-        shards=_whole("shards", args.shards),
+        workers=_whole("workers", args.workers),
+        parts=_whole("parts", args.parts),
         sources=args.sources,
         dirty=_rate("dirty", args.dirty),
         future=args.future,
     )
-    for path in build(names, params, Path(args.out), progress=not args.quiet):
+    if args.cluster and not params.parts:
+        raise ParameterError("--cluster writes parts: add --parts N")
+    out = args.out if "://" in args.out else Path(args.out)
+    for path in build(names, params, out, progress=not args.quiet, cluster=args.cluster):
         print(f"built {path}")
     return 0

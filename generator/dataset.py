@@ -38,18 +38,37 @@ def datasets_folder(path: str | Path | None = None) -> Path:
     return Path(os.environ.get("GENERATOR_DATASETS", DEFAULT_FOLDER))
 
 
+ENDINGS = (".parquet", ".csv.gz", ".csv")  # fastest first
+
+
 def table_file(folder: Path, table: Table) -> Path:
-    """The fastest file there is of a table: Parquet, else CSV (plain or gzipped)."""
+    """The fastest file there is of a table: Parquet, else CSV (plain or gzipped); or the
+    folder of a table written in parts."""
     base = folder / table.path
-    for path in (base.with_suffix(".parquet"), Path(f"{base}.csv.gz"), base.with_suffix(".csv")):
+    for path in (*(Path(f"{base}{ending}") for ending in ENDINGS), base):
         if path.exists():
             return path
     raise FileNotFoundError(f"no file for table {table.name!r} in {folder}")
 
 
+def part_files(folder: Path) -> list[Path]:
+    """The part files of a table written in parts, in order (of the fastest format there)."""
+    for ending in ENDINGS:
+        found = sorted(folder.glob(f"part-*{ending}"))
+        if found:
+            return found
+    raise FileNotFoundError(f"no part files in {folder}")
+
+
 def read_table(folder: Path, table: Table) -> pa.Table:
-    """One table from the fastest file there is (:func:`table_file`)."""
+    """One table from the fastest file there is (:func:`table_file`); its parts as one."""
     path = table_file(folder, table)
+    if path.is_dir():
+        return pa.concat_tables([_read_file(part, table) for part in part_files(path)])
+    return _read_file(path, table)
+
+
+def _read_file(path: Path, table: Table) -> pa.Table:
     if path.suffix == ".parquet":
         return pq.read_table(path)
     data = pacsv.read_csv(
@@ -166,20 +185,23 @@ class Dataset(Mapping):
     def _read(self, table: Table) -> pa.Table:
         """A table's data, from a file checked against the manifest (the files the build
         wrote) or, for a file made from them (an export), read or named as damaged."""
+        files = integrity.listed(self.folder)
         try:
             path = table_file(self.folder, table)
         except FileNotFoundError:
-            forms = {f"{table.path}{ending}" for ending in (".parquet", ".csv.gz", ".csv")}
-            missing = sorted(forms & set(integrity.listed(self.folder)))
+            forms = {f"{table.path}{ending}" for ending in ENDINGS}
+            missing = sorted(forms & set(files))
             if missing:  # the manifest lists it: the build lost a file
                 raise integrity.DamagedBuild(
                     f"{self.folder / missing[0]} is missing; {integrity.ADVICE}"
                 ) from None
             raise
         name = path.relative_to(self.folder).as_posix()
-        files = integrity.listed(self.folder)
-        if name in files:
-            wrong = integrity.problem(self.folder, name, files[name])
+        # the file to read, or every part of a table in parts
+        for listed in (
+            [name] if name in files else sorted(f for f in files if f.startswith(f"{name}/"))
+        ):
+            wrong = integrity.problem(self.folder, listed, files[listed])
             if wrong:
                 raise integrity.DamagedBuild(f"{wrong}; {integrity.ADVICE}")
         try:

@@ -26,13 +26,14 @@ class Params:
     as_of: str = "2025-12-31"
     years: int = 3
     formats: tuple[str, ...] = ("csv.gz",)
-    shards: int = 1
+    workers: int = 1  # processes (or a cluster's tasks) at once; the files do not depend on it
+    parts: int = 0  # 0: one file per table; N: the customers' tables in N part files each
     sources: bool = False  # also write the source-system extracts (sources/)
     dirty: float = 0.0  # the rate of each kind of error in the extracts
     future: bool = True  # also write the hidden future (_truth/future_*)
 
     def __post_init__(self):
-        for name in ("customers", "seed", "years", "shards"):
+        for name in ("customers", "seed", "years", "workers", "parts"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ParameterError(f"{name} must be a whole number, not {value!r}")
@@ -42,8 +43,12 @@ class Params:
             raise ParameterError(f"seed must be zero or positive, not {self.seed}")
         if not 1 <= self.years <= MAX_YEARS:
             raise ParameterError(f"years must be between 1 and {MAX_YEARS}, not {self.years}")
-        if self.shards < 1:
-            raise ParameterError(f"shards must be at least 1, not {self.shards}")
+        if self.workers < 1:
+            raise ParameterError(f"workers must be at least 1, not {self.workers}")
+        if self.parts < 0:
+            raise ParameterError(
+                f"parts must be zero (one file per table) or more, not {self.parts}"
+            )
         try:
             locales.get(self.locale)
         except ValueError as exc:
@@ -74,6 +79,24 @@ class Params:
                 f"unknown format {unknown[0] if unknown else '(none)'!r} "
                 f"(known: {', '.join(FORMATS)})"
             )
+        if self.parts:
+            self._check_parts()
+
+    def _check_parts(self) -> None:
+        if "sqlite" in self.formats:
+            raise ParameterError(
+                "a SQLite database is one file and cannot be written in parts: build without "
+                "--parts, or query the parts with DuckDB"
+            )
+        if len(self.formats) > 1:
+            raise ParameterError(
+                "a build in parts has one format (one folder of part files per table), "
+                f"not {', '.join(self.formats)}"
+            )
+        if self.sources:
+            raise ParameterError(
+                "source extracts are single files: build --sources without --parts"
+            )
 
     @property
     def as_of_date(self) -> pd.Timestamp:
@@ -83,7 +106,9 @@ class Params:
         """The parameters as the manifest records them."""
         record = asdict(self)
         record["formats"] = list(self.formats)
-        del record["shards"]  # the output does not depend on it
+        del record["workers"]  # the output does not depend on it
+        if not record["parts"]:
+            del record["parts"]  # the default: builds made before it existed read the same
         if record["future"]:
             del record["future"]  # the default: builds made before it existed read the same
         return record

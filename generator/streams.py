@@ -66,11 +66,15 @@ def share_table(p, cells: int = SHARE_CELLS) -> np.ndarray:
     return np.repeat(np.arange(len(p)), whole.astype(np.int64))
 
 
-def blocks(customers: int, size: int) -> list[tuple[int, int]]:
-    """(first customer number, count) of each block of ``size``; customer numbers start at 1.
+def block(customers: int, size: int, block_no: int) -> tuple[int, int]:
+    """(first customer number, count) of block ``block_no`` of ``size``; customer numbers
+    start at 1.
 
     A block is the unit of randomness and of output (one Parquet row group per table and
-    block), never split across shards. Each industry sets its ``BLOCK_SIZE`` so that a block
-    holds a few hundred thousand event rows.
+    block), never split across workers or parts. Each industry sets its ``BLOCK_SIZE`` so that
+    a block holds a few hundred thousand event rows.
     """
-    return [(start + 1, min(size, customers - start)) for start in range(0, customers, size)]
+    start = block_no * size
+    if not 0 <= start < customers:
+        raise ValueError(f"block {block_no} is not one of the blocks of {customers:,} customers")
+    return start + 1, min(size, customers - start)

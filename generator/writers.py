@@ -60,6 +60,11 @@ def to_arrow(frame: pd.DataFrame | pa.Table, table: Table) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=table.arrow)
 
 
+def part_name(part: int) -> str:
+    """A part file's name without its extension: ``part-00003``."""
+    return f"part-{part:05d}"
+
+
 class CsvWriter:
     def __init__(self, path: Path, compress: bool):
         self.path, self.compress = path, compress
@@ -148,23 +153,31 @@ class DatasetWriter:
     generating the next block overlaps converting and writing this one. At most
     ``IN_FLIGHT`` blocks wait to be written (memory stays flat); a write error is raised by the
     next call to :meth:`write` or by :meth:`close`.
+
+    A whole build has one file per table and format (``transactions.parquet``); every table of
+    the schema gets its file, written or not. With ``part`` the writer holds one numbered part
+    of the tables it is given (``transactions/part-00003.parquet``), and with ``lazy`` only the
+    tables it is given: a parted build is written by several such writers.
     """
 
     IN_FLIGHT = 2
 
-    def __init__(self, folder: Path, schema: Schema, formats: tuple[str, ...]):
-        self.folder, self.schema = folder, schema
-        self.files: dict[str, list] = {t.name: [] for t in schema.tables}
+    def __init__(
+        self,
+        folder: Path,
+        schema: Schema,
+        formats: tuple[str, ...],
+        part: int | None = None,
+        lazy: bool = False,
+    ):
+        self.folder, self.schema, self.formats, self.part = folder, schema, formats, part
+        self.lazy = lazy or part is not None
+        self.files: dict[str, list] = {}
         self.rows = {t.name: 0 for t in schema.tables}
         (folder / "_truth").mkdir(parents=True, exist_ok=True)
-        for table in schema.tables:
-            base = folder / table.path
-            if "csv" in formats:
-                self.files[table.name].append(CsvWriter(base.with_suffix(".csv"), False))
-            if "csv.gz" in formats:
-                self.files[table.name].append(CsvWriter(Path(f"{base}.csv.gz"), True))
-            if "parquet" in formats:
-                self.files[table.name].append(ParquetWriter(base.with_suffix(".parquet"), table))
+        if not self.lazy:
+            for table in schema.tables:
+                self._open(table)
         self.sqlite = (
             SqliteWriter(folder / f"{schema.industry}.sqlite", schema)
             if "sqlite" in formats
@@ -172,6 +185,24 @@ class DatasetWriter:
         )
         self._thread = ThreadPoolExecutor(max_workers=1)
         self._pending: deque[Future] = deque()
+
+    def _open(self, table: Table) -> list:
+        """The table's writers, one per format, opened at the first call."""
+        if table.name in self.files:
+            return self.files[table.name]
+        base = self.folder / table.path
+        if self.part is not None:
+            base.mkdir(parents=True, exist_ok=True)
+            base = base / part_name(self.part)
+        writers = []
+        if "csv" in self.formats:
+            writers.append(CsvWriter(Path(f"{base}.csv"), False))
+        if "csv.gz" in self.formats:
+            writers.append(CsvWriter(Path(f"{base}.csv.gz"), True))
+        if "parquet" in self.formats:
+            writers.append(ParquetWriter(Path(f"{base}.parquet"), table))
+        self.files[table.name] = writers
+        return writers
 
     def write(self, tables: dict[str, pd.DataFrame | pa.Table]) -> None:
         given = []
@@ -187,7 +218,7 @@ class DatasetWriter:
     def _write(self, given: list[tuple[Table, pd.DataFrame | pa.Table]]) -> None:
         for table, frame in given:
             data = to_arrow(frame, table)
-            for writer in self.files[table.name]:
+            for writer in self._open(table):
                 writer.write(data)
             if self.sqlite and not table.truth:
                 self.sqlite.write(table, data)

@@ -4,10 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator import decay, locales
+from generator import decay, locales, streams
 from generator.industries.retail import BLOCK_SIZE, SPEC
 from generator.population import Window, customers
-from generator.streams import blocks
 
 WINDOW = Window(pd.Timestamp("2025-12-31"), 3)
 # published yearly ranges (see generator/data/decay.json): moves, family-name changes of women
@@ -19,7 +18,8 @@ def block(request):
     locale = locales.get(request.param)
     region = SPEC["chain"]["region"][request.param]
     people, events = [], []
-    for number, (first, count) in enumerate(blocks(6000, BLOCK_SIZE)):
+    for number in range(-(-6000 // BLOCK_SIZE)):
+        first, count = streams.block(6000, BLOCK_SIZE, number)
         p = customers(
             SPEC["population"], locale, WINDOW, 3, number, first, count, region, industry="retail"
         )

@@ -1,4 +1,4 @@
-"""The generator's contract: deterministic, shardable, atomic, and clear about bad input.
+"""The generator's contract: deterministic, parallel, in parts, atomic, and clear about bad input.
 
 Every test that builds data runs for each industry.
 """
@@ -25,7 +25,8 @@ from conftest import ROOT
 
 
 def small_size(name):
-    """Two whole blocks of the industry and part of a third: shards have something to split."""
+    """Two whole blocks of the industry and part of a third: workers and parts have something
+    to split."""
     return dict(customers=builder.industry(name).BLOCK_SIZE * 2 + 300, years=2)
 
 
@@ -66,15 +67,26 @@ def test_the_same_arguments_give_identical_files(small, tmp_path):
     assert files(tmp_path / small.name) == files(small)
 
 
-def test_one_or_four_shards_give_identical_files(small, tmp_path):
+def test_one_or_four_workers_give_identical_files(small, tmp_path):
     generator.build(
         [small.name],
         tmp_path,
         formats=("csv.gz", "parquet", "sqlite"),
-        shards=4,
+        workers=4,
         **small_size(small.name),
     )
     assert files(tmp_path / small.name) == files(small)
+
+
+def test_a_build_in_parts_holds_the_same_tables(small, tmp_path):
+    """Each customer table in two part files, written by two workers, read back as one."""
+    generator.build(
+        [small.name], tmp_path, formats=("parquet",), parts=2, workers=2, **small_size(small.name)
+    )
+    parted, whole = generator.load(small.name, tmp_path), generator.load(small.name, small.parent)
+    assert parted.manifest["rows"] == whole.manifest["rows"]
+    for name in parted:
+        pd.testing.assert_frame_equal(parted[name], whole[name], obj=name)
 
 
 def test_another_seed_gives_other_data(small, tmp_path):
@@ -84,12 +96,12 @@ def test_another_seed_gives_other_data(small, tmp_path):
     assert other[people] != files(small)[people]
 
 
-def test_a_shard_generated_alone_gives_the_same_rows(small):
-    params = Params(shards=3, **small_size(small.name))
+def test_a_part_generated_alone_gives_the_same_rows(small):
+    params = Params(parts=3, **small_size(small.name))
     module = builder.industry(small.name)
     people = module.SCHEMA.table(module.PEOPLE)  # customers, patients...
     key = people.key[0]
-    blocks = builder.generate_shard(small.name, params, 1)
+    blocks = builder.generate_part(small.name, params, 1)
     alone = pd.concat([to_pandas(writers.to_arrow(t[people.name], people), people) for t in blocks])
     whole = generator.load(small.name, small.parent)[people.name]
     first = alone[key].iloc[0]
@@ -194,7 +206,13 @@ def test_describe_prints_the_dictionary(industry):
         (["--customers", "many"], "customers must be a whole number"),
         (["--seed", "x"], "seed must be a whole number"),
         (["--years", "0"], "years must be between"),
-        (["--shards", "0"], "shards must be at least 1"),
+        (["--workers", "0"], "workers must be at least 1"),
+        (["--parts", "-1"], "parts must be zero"),
+        (["--parts", "2", "--formats", "csv.gz,parquet"], "has one format"),
+        (["--parts", "2", "--formats", "sqlite"], "SQLite database is one file"),
+        (["--parts", "2", "--sources"], "source extracts are single files"),
+        (["--parts", "4"], "cannot be more than the retail build's blocks"),
+        (["--cluster", "tcp://127.0.0.1:9"], "--cluster writes parts: add --parts N"),
         (["--locale", "fr_FR"], "unknown locale 'fr_FR'"),
         (["--as-of", "2025-13-01"], "as-of date must be YYYY-MM-DD"),
         (["--as-of", "31/12/2025"], "as-of date must be YYYY-MM-DD"),

@@ -274,10 +274,10 @@ def test_bad_dirty_parameters_are_refused(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_sources_are_the_same_whatever_the_shards(tmp_path):
+def test_sources_are_the_same_whatever_the_workers(tmp_path):
     files = {}
-    for shards in (1, 3):
-        out = tmp_path / str(shards)
+    for workers in (1, 3):
+        out = tmp_path / str(workers)
         generator.build(
             ["retail"],
             out,
@@ -285,9 +285,9 @@ def test_sources_are_the_same_whatever_the_shards(tmp_path):
             years=1,
             sources=True,
             dirty=RATE,
-            shards=shards,
+            workers=workers,
         )
-        files[shards] = {
+        files[workers] = {
             p.relative_to(out).as_posix(): p.read_bytes()
             for p in sorted((out / "retail").rglob("*"))
             if p.is_file()
