@@ -50,7 +50,7 @@ def write_part(name: str, params: Params, part: int, root: str) -> dict:
     scratch = Path(tempfile.mkdtemp(prefix=f"{part_name(part)}-", dir=parent))
     try:
         whole = builder.schema(name, params.sources, params.future)
-        writer = DatasetWriter(scratch, whole, params.formats, part=part)
+        writer = DatasetWriter(scratch, whole, params.formats, part=part, inline=True)
         try:
             for tables in builder.generate_part(name, params, part):
                 writer.write(tables)

@@ -157,7 +157,9 @@ class DatasetWriter:
     A whole build has one file per table and format (``transactions.parquet``); every table of
     the schema gets its file, written or not. With ``part`` the writer holds one numbered part
     of the tables it is given (``transactions/part-00003.parquet``), and with ``lazy`` only the
-    tables it is given: a parted build is written by several such writers.
+    tables it is given: a parted build is written by several such writers. Such a worker's
+    writer is ``inline``: it writes in the caller's thread, so that one worker is one core and
+    N workers scale on N cores (a background thread would make one worker use more than one).
     """
 
     IN_FLIGHT = 2
@@ -169,9 +171,10 @@ class DatasetWriter:
         formats: tuple[str, ...],
         part: int | None = None,
         lazy: bool = False,
+        inline: bool = False,
     ):
         self.folder, self.schema, self.formats, self.part = folder, schema, formats, part
-        self.lazy = lazy or part is not None
+        self.lazy, self.inline = lazy or part is not None, inline
         self.files: dict[str, list] = {}
         self.rows = {t.name: 0 for t in schema.tables}
         (folder / "_truth").mkdir(parents=True, exist_ok=True)
@@ -211,6 +214,9 @@ class DatasetWriter:
                 continue
             self.rows[table.name] += len(tables[table.name])
             given.append((table, tables[table.name]))
+        if self.inline:
+            self._write(given)
+            return
         while len(self._pending) >= self.IN_FLIGHT:
             self._pending.popleft().result()
         self._pending.append(self._thread.submit(self._write, given))
