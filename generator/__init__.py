@@ -50,6 +50,15 @@ def build(
     return _build(names, Params(**parameters), out, progress=progress, cluster=cluster)
 
 
+def estimate(industry: str, **parameters):
+    """How many rows, bytes and seconds building ``industry`` with these parameters will take
+    (see :mod:`generator.estimates`); nothing is written where the build would go."""
+    from generator.estimates import estimate as _estimate
+    from generator.params import Params
+
+    return _estimate(industry, Params(**parameters))
+
+
 def simulate(build, campaign: dict, customer_ids, *, holdout: float = 0.2):
     """What ``campaign`` really earns on ``customer_ids`` in a build's hidden future, with a
     random control group; see :mod:`generator.simulator`."""

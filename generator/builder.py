@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +26,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from generator import INDUSTRIES, __version__, decay, integrity, locales, population, sources
+from generator.estimates import SMALL, check_space, estimate
 from generator.params import ParameterError, Params
 from generator.population import Window
 from generator.schema import Schema
@@ -354,6 +356,11 @@ def build(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"output path {out} is a file, not a folder")
+    estimates = [estimate(name, params) for name in names if block_count(name, params) > SMALL]
+    check_space(estimates, out)  # before anything is written
+    for guess in estimates:
+        if progress and guess.large:
+            print(f"building {guess}", file=sys.stderr, flush=True)
     out.mkdir(parents=True, exist_ok=True)
     if not os.access(out, os.W_OK):
         raise PermissionError(f"output folder {out} is not writable")

@@ -1,5 +1,6 @@
 import shutil
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +12,14 @@ from course.checking import CheckFailed
 
 ROOT = Path(__file__).resolve().parent.parent
 MINICOURSE = ROOT / "tests" / "fixtures" / "minicourse"
+
+
+def cli(*args, cwd=ROOT) -> subprocess.CompletedProcess:
+    """``python -m generator ARGS`` in a fresh process, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd
+    )
+
 
 # the fixture's check module, importable as `minicourse_checks`
 sys.path.insert(0, str(MINICOURSE))

@@ -7,7 +7,6 @@ import hashlib
 import json
 import sqlite3
 import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,7 @@ from generator.params import Params
 from generator.schema import Column, Schema, Table
 from generator.streams import share_table
 
-from conftest import ROOT
+from conftest import ROOT, cli
 
 
 def small_size(name):
@@ -31,12 +30,6 @@ def small_size(name):
 
 
 INDUSTRIES = list(generator.INDUSTRIES)
-
-
-def cli(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd
-    )
 
 
 def files(folder):
