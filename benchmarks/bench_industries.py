@@ -66,7 +66,7 @@ def peak_memory_mib(name: str, customers: int, out: Path) -> float:
 def run() -> list[dict]:
     results = []
     for name in NAMES:
-        events = industry(name).EVENTS
+        events = industry(name).events
         with tempfile.TemporaryDirectory() as scratch:
             scratch = Path(scratch)
             seconds, rows = build(name, scratch / "default")  # the default parameters

@@ -61,7 +61,7 @@ print(json.dumps(dict(wall=wall, parts=spent["parts"], rows=sum(rows.values()),
 def build(name: str, customers: int, workers: int) -> dict:
     from generator.builder import industry
 
-    blocks = -(-customers // industry(name).BLOCK_SIZE)
+    blocks = -(-customers // industry(name).block_size)
     nparts = min(blocks, max(workers, blocks // BLOCKS_PER_PART))
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run(

@@ -27,13 +27,6 @@ from generator.dataset import Dataset
 from generator.schema import Schema
 from generator.sources import for_locale
 
-# The textbook's case (第四节) each company stands for.
-CASES = {
-    "retail": "第四节 一 经销案例 (a supermarket chain)",
-    "bank": "第四节 二 金融案例 (微码营销, a bank)",
-    "pharma": "第四节 三 医药案例 (the textbook's drug maker is in China)",
-    "auto": "第四节 四 汽车案例 (the textbook's automaker is in China)",
-}
 # Where a build's company does business: the locale's country, and its region if it has one.
 COUNTRIES = {"en_US": "United States", "zh_CN": "中国 (China)"}
 
@@ -50,7 +43,7 @@ def companies(databases: Iterable[Dataset]) -> pd.DataFrame:
                 "company": data.company,
                 "what it is": data.schema.title,
                 "where": where(data),
-                "textbook case": CASES[data.industry],
+                "textbook case": industry(data.industry).spec.get("case", "—"),
                 "customers": built["customers"],
                 "tables": len(data.schema.public),
                 "rows": sum(counts.get(t.name, 0) for t in data.schema.public),
@@ -65,7 +58,7 @@ def companies(databases: Iterable[Dataset]) -> pd.DataFrame:
 def where(data: Dataset) -> str:
     """Where the build's company does business: the region its customers live in, if it has
     one, and the locale's country (an en_US build is a US company, a zh_CN build a Chinese one)."""
-    region = for_locale(industry(data.industry).REGION, data.locale)
+    region = for_locale(industry(data.industry).region, data.locale)
     country = COUNTRIES[data.locale]
     return f"{region}, {country}" if region else f"nationwide, {country}"
 

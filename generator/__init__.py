@@ -15,13 +15,13 @@ from pathlib import Path
 
 __version__ = "0.2.0"
 
-# industry name -> module that defines it (its SCHEMA, SPEC, reference() and block())
-INDUSTRIES: dict[str, str] = {
-    "retail": "generator.industries.retail",
-    "bank": "generator.industries.bank",
-    "pharma": "generator.industries.pharma",
-    "auto": "generator.industries.auto",
-}
+
+def __getattr__(name: str):
+    if name == "INDUSTRIES":  # every industry, in order: found by generator.registry
+        from generator.registry import names
+
+        return names()
+    raise AttributeError(f"module 'generator' has no attribute {name!r}")
 
 
 def build(
@@ -42,7 +42,7 @@ def build(
     from generator.params import Params
 
     names = (
-        list(INDUSTRIES)
+        list(__getattr__("INDUSTRIES"))
         if industries == "all"
         else ([industries] if isinstance(industries, str) else list(industries))
     )

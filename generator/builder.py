@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
 import json
 import os
 import shutil
@@ -25,10 +24,11 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from generator import INDUSTRIES, __version__, decay, integrity, locales, population, sources
+from generator import __version__, decay, integrity, locales, population, registry, sources
 from generator.estimates import SMALL, check_space, estimate
 from generator.params import ParameterError, Params
 from generator.population import Window
+from generator.registry import Industry
 from generator.schema import Schema
 from generator.streams import block
 from generator.writers import DatasetWriter, to_arrow
@@ -37,21 +37,10 @@ LIBRARIES = ("faker", "holidays", "numpy", "pandas", "pyarrow")
 FUTURE = "future_"  # the hidden future's truth tables are named future_*
 
 
-def industry(name: str):
-    """The module that defines an industry.
-
-    It has ``SPEC`` (its rates, from its JSON file), ``SCHEMA``, ``reference(seed, locale,
-    window, customers)`` returning the tables that do not depend on customer blocks, and
-    ``BLOCK``, a :class:`generator.blocks.Block` whose ``tables()`` gives every table's rows for
-    one block of ``BLOCK_SIZE`` people (drawn by :func:`generator.population.customers` in
-    ``REGION[locale]``, the state or province the company serves, or nationwide where ``REGION``
-    is None). An industry whose reference tables carry events that grow with them (pharma's
-    detailing calls, per doctor) also has ``reference_blocks(seed, locale, window, ref)``,
-    yielding those tables a part at a time.
-    """
-    if name not in INDUSTRIES:
-        raise ValueError(f"unknown industry {name!r} (known: {', '.join(INDUSTRIES)})")
-    return importlib.import_module(INDUSTRIES[name])
+def industry(name: str) -> Industry:
+    """The industry called ``name``: its spec, schema, block and reference tables (the
+    contract is :class:`generator.registry.Industry`)."""
+    return registry.get(name)
 
 
 @functools.cache
@@ -75,7 +64,7 @@ def schema(name: str, with_sources: bool = False, with_future: bool = True) -> S
     about the source-system records and, with the future, the hidden future's truth tables
     (``future_*``)."""
     extra = (decay.TABLE, decay.UPDATES, *(sources.TABLES if with_sources else ()))
-    own = industry(name).SCHEMA
+    own = industry(name).schema
     tables = [t for t in own.tables + extra if with_future or not t.name.startswith(FUTURE)]
     return dataclasses.replace(own, tables=tuple(tables))
 
@@ -84,7 +73,7 @@ def reference_blocks(name: str, params: Params) -> Iterator[dict[str, pd.DataFra
     """The reference events of an industry that has them, a part at a time (see
     :func:`industry`); nothing for the others."""
     module = industry(name)
-    if not hasattr(module, "reference_blocks"):
+    if module.reference_blocks is None:
         return iter(())
     locale = locales.get(params.locale)
     window = Window(params.as_of_date, params.years)
@@ -98,22 +87,22 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
     With sources, each system's records are under ``sources/<system>``.
     """
     module = industry(name)
-    first, count = block(params.customers, module.BLOCK_SIZE, block_no)
+    first, count = block(params.customers, module.block_size, block_no)
     locale = locales.get(params.locale)
     window = Window(params.as_of_date, params.years)
     ref = reference_tables(name, params)
     people = population.customers(
-        module.SPEC["population"],
+        module.spec["population"],
         locale,
         window,
         params.seed,
         block_no,
         first,
         count,
-        module.REGION and module.REGION[params.locale],
+        module.region and module.region[params.locale],
         industry=name,
     )
-    tables = module.BLOCK(params.seed, locale, window, ref, block_no, people).tables()
+    tables = module.block(params.seed, locale, window, ref, block_no, people).tables()
     if not params.future:  # simulated all the same, so the rest is the same either way
         tables = {name: rows for name, rows in tables.items() if not name.startswith(FUTURE)}
     events = decay.life_events(
@@ -123,9 +112,9 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
     tables["customer_updates"] = decay.updates(
         decay.reporting(params.locale), window, params.seed, block_no, events
     )
-    if params.sources and module.SPEC.get("systems"):
+    if params.sources and module.spec.get("systems"):
         records, corruptions = [], []
-        for system in module.SPEC.get("systems", []):
+        for system in module.spec.get("systems", []):
             extract, truth, errors = sources.extract(
                 system, locale, window, params.seed, block_no, people, events, params.dirty
             )
@@ -139,7 +128,7 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
 
 def block_count(name: str, params: Params) -> int:
     """How many blocks of customers the build has."""
-    return -(-params.customers // industry(name).BLOCK_SIZE)
+    return -(-params.customers // industry(name).block_size)
 
 
 def part_blocks(name: str, params: Params, part: int) -> range:
@@ -204,8 +193,8 @@ def write_industry(
     module = industry(name)
     whole = schema(name, params.sources, params.future)
     writer = DatasetWriter(folder, whole, params.formats, lazy=bool(params.parts))
-    systems = module.SPEC.get("systems", []) if params.sources else []
-    listed = module.SPEC.get("reference_systems", []) if params.sources else []
+    systems = module.spec.get("systems", []) if params.sources else []
+    listed = module.spec.get("reference_systems", []) if params.sources else []
     extracts = (
         sources.SourceFiles(folder / "sources", systems + listed, params.locale)
         if systems or listed
@@ -228,9 +217,9 @@ def write_industry(
             writer.write(tables)
             for system in systems:
                 extracts.write(system["name"], tables[f"sources/{system['name']}"])
-        if systems and module.SPEC.get("postcode_list"):
+        if systems and module.spec.get("postcode_list"):
             locale = locales.get(params.locale)
-            region = module.REGION and module.REGION[params.locale]
+            region = module.region and module.region[params.locale]
             bought = sources.postcode_list(locale, params.seed, region)
             bought.to_csv(folder / "sources" / "postcode_demographics.csv", index=False)
     finally:
@@ -242,7 +231,7 @@ def write_industry(
     dictionary += "\n" + _locale_note(params.locale)
     dictionary += _decay_note(params.locale)
     if systems or listed:
-        bought = bool(module.SPEC.get("postcode_list"))
+        bought = bool(module.spec.get("postcode_list"))
         dictionary += _sources_note(systems + listed, params, bought)
     (folder / "DATA_DICTIONARY.md").write_text(dictionary, encoding="utf-8")
     manifest = {
@@ -282,7 +271,7 @@ def _locale_note(locale: str) -> str:
 def _reference_sources(name: str, params: Params, extracts) -> dict[str, pd.DataFrame]:
     """The systems' lists of reference tables (doctors, hospitals...), written at once."""
     module = industry(name)
-    listed = module.SPEC.get("reference_systems", [])
+    listed = module.spec.get("reference_systems", [])
     if not listed:
         return {}
     locale = locales.get(params.locale)
@@ -384,7 +373,7 @@ def check(name: str, params: Params) -> None:
     if params.parts > block_count(name, params):
         raise ParameterError(
             f"parts ({params.parts:,}) cannot be more than the {name} build's blocks of "
-            f"customers ({block_count(name, params):,} of {module.BLOCK_SIZE:,} customers)"
+            f"customers ({block_count(name, params):,} of {module.block_size:,} customers)"
         )
 
 

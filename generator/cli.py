@@ -17,8 +17,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator import INDUSTRIES, __version__
+from generator import __version__
 from generator.params import FORMATS, MAX_DIRTY, ParameterError, Params
+from generator.registry import names as industries
 
 DEFAULTS = Params()
 
@@ -45,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Build databases into OUT/<industry>/.",
     )
     build.add_argument(
-        "industries", nargs="+", metavar="INDUSTRY", help=f"{', '.join(INDUSTRIES)}, or all"
+        "industries", nargs="+", metavar="INDUSTRY", help=f"{', '.join(industries())}, or all"
     )
     build.add_argument(
         "--customers",
@@ -138,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
         "folders", nargs="+", help="a build's folder, or a folder of builds (e.g. datasets)"
     )
     describe = commands.add_parser("describe", help="print an industry's data dictionary")
-    describe.add_argument("industry", metavar="INDUSTRY", help=", ".join(INDUSTRIES))
+    describe.add_argument("industry", metavar="INDUSTRY", help=", ".join(industries()))
     return parser
 
 
@@ -151,11 +152,11 @@ def _whole(name: str, text: str) -> int:
 
 def _industries(names: list[str]) -> list[str]:
     if names == ["all"]:
-        return list(INDUSTRIES)
+        return list(industries())
     for name in names:
-        if name not in INDUSTRIES:
+        if name not in industries():
             raise ParameterError(
-                f"unknown industry {name!r} (known: {', '.join(INDUSTRIES)}, or all)"
+                f"unknown industry {name!r} (known: {', '.join(industries())}, or all)"
             )
     return names
 

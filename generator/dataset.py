@@ -154,7 +154,7 @@ class Dataset(Mapping):
             return []
         from generator.builder import industry
 
-        spec = industry(self.industry).SPEC
+        spec = industry(self.industry).spec
         return spec.get("systems", []) + spec.get("reference_systems", [])
 
     def source(self, name: str) -> pd.DataFrame:
@@ -228,7 +228,7 @@ class Dataset(Mapping):
     @property
     def company(self) -> str:
         """The company's name in the database's locale."""
-        return for_locale(industry(self.industry).COMPANY, self.locale)
+        return for_locale(industry(self.industry).company, self.locale)
 
     @property
     def currency(self) -> str:

@@ -55,7 +55,7 @@ def estimate(name: str, params: Params) -> Estimate:
     with the same parameters and scaled by the number of customers."""
     from generator.builder import industry, write_industry
 
-    sample = min(params.customers, industry(name).BLOCK_SIZE)
+    sample = min(params.customers, industry(name).block_size)
     small = dataclasses.replace(params, customers=sample, parts=0, workers=1)
     with tempfile.TemporaryDirectory(prefix=f".{name}.estimate-") as folder:
         begin = time.perf_counter()

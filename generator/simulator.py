@@ -299,15 +299,15 @@ def simulate(build, campaign: dict, customer_ids, *, holdout: float = 0.2) -> Ou
     """Run ``campaign`` on ``customer_ids`` in the hidden future of ``build`` (a loaded
     database, or its folder), holding out a random ``holdout`` share as the control group.
 
-    What a campaign is depends on the company: see ``simulate`` in the industry's
-    ``<industry>_campaign`` module (retail: a coupon for a category, sent by a channel; its
+    What a campaign is depends on the company: see ``simulate`` in the industry's campaign
+    module (``Industry.campaign``; retail: a coupon for a category, sent by a channel; its
     ``customer_ids`` may be a table of ``customer_id`` and ``sent_on``, each customer's coupon
     timed to them, see :func:`schedule`; pharma: the patient-support programme for a list of
     patients, or with ``"kind": "call plan"`` a table of ``doctor_id`` and ``calls``; auto: a
     service reminder, a trade-in offer or a dealer's follow-up of prospects). A bad
     campaign or list raises :class:`CampaignError` with one clear message.
     """
-    from generator import INDUSTRIES
+    from generator.builder import industry
     from generator.dataset import Dataset
 
     if isinstance(build, Dataset):
@@ -319,10 +319,10 @@ def simulate(build, campaign: dict, customer_ids, *, holdout: float = 0.2) -> Ou
             raise CampaignError(f"no built database in {folder}")
         name = json.loads(manifest.read_text(encoding="utf-8"))["industry"]
         ds = Dataset.open(name, folder.parent)
-    try:  # an industry's campaigns live in <industry>_campaign beside its module
-        module = importlib.import_module(f"{INDUSTRIES[ds.industry]}_campaign")
-    except ModuleNotFoundError:
-        raise CampaignError(f"the {ds.industry} database has no campaign simulator yet") from None
+    campaigns = industry(ds.industry).campaign  # the module that simulates its campaigns
+    if campaigns is None:
+        raise CampaignError(f"the {ds.industry} database has no campaign simulator yet")
+    module = importlib.import_module(campaigns)
     if not ds.manifest["parameters"].get("future", True):
         raise CampaignError("this build has no hidden future (it was built --no-future)")
     if isinstance(holdout, bool) or not isinstance(holdout, int | float) or not 0 < holdout < 1:

@@ -10,9 +10,11 @@ import pytest
 import generator
 from generator import builder
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 distributed = pytest.importorskip("distributed")
 
-SIZE = dict(customers=builder.industry("retail").BLOCK_SIZE * 3 + 100, years=1)
+SIZE = dict(customers=builder.industry("retail").block_size * 3 + 100, years=1)
 PARTS = dict(formats=("parquet",), parts=3)
 
 

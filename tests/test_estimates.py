@@ -12,6 +12,8 @@ from generator.estimates import TooBig
 
 from conftest import cli
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 def measured(folder):
     files = [p for p in folder.rglob("*") if p.is_file()]
@@ -34,7 +36,7 @@ def test_the_estimate_is_within_a_quarter_of_the_real_build(options, tmp_path):
 
 def test_a_build_bigger_than_the_free_space_is_refused_before_writing(tmp_path, monkeypatch):
     monkeypatch.setattr(estimates, "_free", lambda place: 10_000_000)  # 10 MB free
-    customers = industry("retail").BLOCK_SIZE * (estimates.SMALL + 1)
+    customers = industry("retail").block_size * (estimates.SMALL + 1)
     with pytest.raises(TooBig, match=r"needs about .* MB but only 10.0 MB is free"):
         generator.build(["retail"], tmp_path / "out", customers=customers)
     assert list(tmp_path.iterdir()) == []
@@ -50,7 +52,7 @@ def test_a_typo_of_a_few_zeros_is_refused_at_once_with_the_size(tmp_path):
 def test_a_large_build_says_its_estimate_first(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(estimates, "LARGE_BYTES", 1)  # every build is large
     monkeypatch.setattr(builder, "SMALL", 1)  # and estimated from two blocks on
-    customers = industry("bank").BLOCK_SIZE + 500
+    customers = industry("bank").block_size + 500
     generator.build(["bank"], tmp_path, customers=customers, years=1, progress=True)
     said = capsys.readouterr().err
     assert f"building bank, {customers:,} customers: about " in said and " on disk, " in said

@@ -22,6 +22,8 @@ from conftest import (
     patients_not_in_the_programme,
 )
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 def _files(folder):
     return {
@@ -36,7 +38,7 @@ def test_what_students_see_is_the_same_without_the_future(name, tmp_path):
     """The future is simulated either way; a build without it leaves out its truth files,
     and every other data file, source extracts included, is byte for byte the same."""
     options = dict(customers=400, seed=11, formats=("csv.gz",))
-    if industry(name).SPEC.get("systems"):
+    if industry(name).spec.get("systems"):
         options.update(sources=True, dirty=0.05)
     generator.build([name], tmp_path / "with", **options)
     generator.build([name], tmp_path / "without", future=False, **options)
@@ -60,7 +62,7 @@ def test_what_students_see_is_the_same_without_the_future(name, tmp_path):
 def test_every_company_keeps_its_future_customers(name):
     ds = generator.load(name, ROOT / "datasets")
     future = ds.truth("future_customers")
-    people = ds[industry(name).PEOPLE]
+    people = ds[industry(name).people]
     key = future.columns[0]
     assert (future[key].sort_values().to_numpy() == people[key].sort_values().to_numpy()).all()
     leaves = future["leaves_on"].dropna()

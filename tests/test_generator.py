@@ -22,11 +22,13 @@ from generator.streams import share_table
 
 from conftest import ROOT, cli
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 def small_size(name):
     """Two whole blocks of the industry and part of a third: workers and parts have something
     to split."""
-    return dict(customers=builder.industry(name).BLOCK_SIZE * 2 + 300, years=2)
+    return dict(customers=builder.industry(name).block_size * 2 + 300, years=2)
 
 
 INDUSTRIES = list(generator.INDUSTRIES)
@@ -85,14 +87,14 @@ def test_a_build_in_parts_holds_the_same_tables(small, tmp_path):
 def test_another_seed_gives_other_data(small, tmp_path):
     generator.build([small.name], tmp_path, formats=("csv.gz",), seed=43, **small_size(small.name))
     other = files(tmp_path / small.name)
-    people = f"{builder.industry(small.name).PEOPLE}.csv.gz"
+    people = f"{builder.industry(small.name).people}.csv.gz"
     assert other[people] != files(small)[people]
 
 
 def test_a_part_generated_alone_gives_the_same_rows(small):
     params = Params(parts=3, **small_size(small.name))
     module = builder.industry(small.name)
-    people = module.SCHEMA.table(module.PEOPLE)  # customers, patients...
+    people = module.schema.table(module.people)  # customers, patients...
     key = people.key[0]
     blocks = builder.generate_part(small.name, params, 1)
     alone = pd.concat([to_pandas(writers.to_arrow(t[people.name], people), people) for t in blocks])
@@ -110,7 +112,7 @@ def test_the_manifest_records_parameters_rows_and_hashes(small):
     listed = manifest["files"]
     assert listed == {k: v for k, v in files(small).items() if k != "manifest.json"}
     assert (
-        manifest["rows"][builder.industry(small.name).PEOPLE] == small_size(small.name)["customers"]
+        manifest["rows"][builder.industry(small.name).people] == small_size(small.name)["customers"]
     )
 
 
@@ -183,7 +185,7 @@ def test_the_schema_refuses_days_and_times_that_do_not_exist():
 @pytest.mark.parametrize("industry", INDUSTRIES)
 def test_describe_prints_the_dictionary(industry):
     result = cli("describe", industry)
-    last = builder.industry(industry).SCHEMA.tables[-1]
+    last = builder.industry(industry).schema.tables[-1]
     assert result.returncode == 0 and f"`{last.path}`" in result.stdout
 
 

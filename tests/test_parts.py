@@ -13,12 +13,14 @@ import generator
 from generator import builder, parts
 from generator.params import ParameterError
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 INDUSTRIES = list(generator.INDUSTRIES)
 
 
 def size(name):
     """Three blocks of the industry and part of a fourth: three parts of unequal length."""
-    return dict(customers=builder.industry(name).BLOCK_SIZE * 3 + 100, years=1)
+    return dict(customers=builder.industry(name).block_size * 3 + 100, years=1)
 
 
 def files(folder):

@@ -14,7 +14,9 @@ import generator.locales
 from generator import decay, sources
 from generator.builder import industry
 
-WITH_SOURCES = [n for n in generator.INDUSTRIES if "systems" in industry(n).SPEC]
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
+WITH_SOURCES = [n for n in generator.INDUSTRIES if "systems" in industry(n).spec]
 BUILDS = [(name, code) for name in WITH_SOURCES for code in ("en_US", "zh_CN")]
 RATE = 0.05
 SIZE = dict(customers=3_500)  # more than one block for retail and bank
@@ -281,7 +283,7 @@ def test_sources_are_the_same_whatever_the_workers(tmp_path):
         generator.build(
             ["retail"],
             out,
-            customers=industry("retail").BLOCK_SIZE * 2 + 10,
+            customers=industry("retail").block_size * 2 + 10,
             years=1,
             sources=True,
             dirty=RATE,
@@ -307,7 +309,7 @@ def test_the_dataset_reads_each_extract_in_its_own_format(dirty):
 
 
 def test_the_bought_postcode_list_covers_every_customer(clean):
-    if not industry(clean.industry).SPEC.get("postcode_list"):
+    if not industry(clean.industry).spec.get("postcode_list"):
         pytest.skip("this company bought no postcode list")
     path = clean.folder / "sources" / "postcode_demographics.csv"
     bought = pd.read_csv(path, dtype={"postcode": str})
@@ -318,7 +320,7 @@ def test_the_bought_postcode_list_covers_every_customer(clean):
 
 # ---------------------------------------------------------------- lists of reference tables
 
-LISTED = [n for n in generator.INDUSTRIES if "reference_systems" in industry(n).SPEC]
+LISTED = [n for n in generator.INDUSTRIES if "reference_systems" in industry(n).spec]
 
 
 @pytest.fixture(scope="module", params=[(n, c) for n in LISTED for c in ("en_US", "zh_CN")])
@@ -335,7 +337,7 @@ def test_clean_lists_reconcile_with_the_reference_tables(lists):
     code = clean.manifest["parameters"]["locale"]
     tables = module.source_lists({t: clean[t] for t in clean}, generator.locales.get(code))
     truth = clean.truth("source_records")
-    for system in module.SPEC["reference_systems"]:
+    for system in module.spec["reference_systems"]:
         name = system["name"]
         found = clean.source(name)
         key = columns(clean, name)[0][0]
@@ -358,7 +360,7 @@ def test_clean_lists_reconcile_with_the_reference_tables(lists):
 def test_dirty_lists_are_accounted_for(lists):
     _, dirty = lists
     truth = dirty.truth("source_records")
-    for system in industry(dirty.industry).SPEC["reference_systems"]:
+    for system in industry(dirty.industry).spec["reference_systems"]:
         key = columns(dirty, system["name"])[0][0]
         keys = truth.loc[truth["system"] == system["name"], "record_key"]
         assert sorted(dirty.source(system["name"])[key]) == sorted(keys)

@@ -8,7 +8,7 @@ from generator import INDUSTRIES
 from generator.blocks import Block
 from generator.builder import industry
 
-SPECS = {name: industry(name).SPEC for name in INDUSTRIES}
+SPECS = {name: industry(name).spec for name in INDUSTRIES}
 
 
 def shares(section: dict) -> list[tuple[str, dict]]:
@@ -86,16 +86,16 @@ def test_retail_spec_is_consistent():
 @pytest.mark.parametrize("name", SPECS)
 def test_every_industry_module_keeps_the_contract(name):
     module = industry(name)
-    assert module.SCHEMA.industry == name
-    assert module.SPEC["sources"], "rates need their sources"
-    people = module.SCHEMA.table(module.PEOPLE)
+    assert module.schema.industry == name
+    assert module.spec["sources"], "rates need their sources"
+    people = module.schema.table(module.people)
     assert "registered_on" in {c.name for c in people.columns}
     # event tables are what students see, and the hidden future's (which is made the same way)
-    assert module.EVENTS and all(
-        not module.SCHEMA.table(t).truth or t.startswith("future_") for t in module.EVENTS
+    assert module.events and all(
+        not module.schema.table(t).truth or t.startswith("future_") for t in module.events
     )
-    assert callable(module.reference) and issubclass(module.BLOCK, Block)
-    assert module.BLOCK.industry == name
-    assert module.REGION is None or set(module.REGION) == {"en_US", "zh_CN"}
-    assert isinstance(module.BLOCK_SIZE, int) and module.BLOCK_SIZE >= 1_000
-    assert set(module.COMPANY) == {"en_US", "zh_CN"}
+    assert callable(module.reference) and issubclass(module.block, Block)
+    assert module.block.industry == name
+    assert module.region is None or set(module.region) == {"en_US", "zh_CN"}
+    assert isinstance(module.block_size, int) and module.block_size >= 1_000
+    assert set(module.company) == {"en_US", "zh_CN"}

@@ -11,8 +11,6 @@ beside this file, with their sources.
 from __future__ import annotations
 
 import functools
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,10 +23,11 @@ from generator.blocks import Block
 from generator.industries.auto_campaign import service_chances, trade_in_chances
 from generator.locales import Locale
 from generator.population import Window
+from generator.registry import Industry, load_spec
 from generator.schema import Column, Schema, Table
 from generator.streams import SHARE_CELLS, choose, cumulative, share_table, stream
 
-SPEC = json.loads(Path(__file__).with_suffix(".json").read_text(encoding="utf-8"))
+SPEC = load_spec(__file__)  # checked against its schema
 SOURCES = tuple(SPEC["population"]["acquisition_sources"])
 LEAD_SOURCES = tuple(SPEC["funnel"]["test_drive"])  # the sources a lead can have
 SEGMENTS = tuple(SPEC["population"]["traits"]["segments"])
@@ -1659,4 +1658,16 @@ class AutoBlock(Block):
         }
 
 
-BLOCK = AutoBlock  # makes every customer-dependent table of one block
+INDUSTRY = Industry(
+    name="auto",
+    spec=SPEC,
+    schema=SCHEMA,
+    block=AutoBlock,
+    block_size=BLOCK_SIZE,
+    people=PEOPLE,
+    events=EVENTS,
+    reference=reference,
+    company=COMPANY,
+    region=REGION,
+    campaign="generator.industries.auto_campaign",
+)

@@ -14,9 +14,6 @@ simulated a year past the as-of date; that hidden future is written only to the 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,10 +24,11 @@ from generator.blocks import Block
 from generator.industries.bank_campaign import response_chances
 from generator.locales import Locale
 from generator.population import Window
+from generator.registry import Industry, load_spec
 from generator.schema import Column, Schema, Table
 from generator.streams import stream
 
-SPEC = json.loads(Path(__file__).with_suffix(".json").read_text(encoding="utf-8"))
+SPEC = load_spec(__file__)  # checked against its schema
 TYPES = tuple(SPEC["product_types"])  # current first: every customer's primary account
 TYPE = {name: code for code, name in enumerate(TYPES)}
 PRODUCTS = SPEC["products"]
@@ -1452,4 +1450,16 @@ class BankBlock(Block):
         }
 
 
-BLOCK = BankBlock  # makes every customer-dependent table of one block
+INDUSTRY = Industry(
+    name="bank",
+    spec=SPEC,
+    schema=SCHEMA,
+    block=BankBlock,
+    block_size=BLOCK_SIZE,
+    people=PEOPLE,
+    events=EVENTS,
+    reference=reference,
+    company=COMPANY,
+    region=REGION,
+    campaign="generator.industries.bank_campaign",
+)

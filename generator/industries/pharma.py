@@ -14,9 +14,7 @@ Rates live in ``pharma.json`` beside this file, with sources.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,10 +27,11 @@ from generator.campaigns import CONTACT_COST
 from generator.industries.pharma_campaign import gap_days, programme_gaps, with_programme
 from generator.locales import Locale
 from generator.population import Window
+from generator.registry import Industry, load_spec
 from generator.schema import Column, Schema, Table
 from generator.streams import choose, cumulative, stream
 
-SPEC = json.loads(Path(__file__).with_suffix(".json").read_text(encoding="utf-8"))
+SPEC = load_spec(__file__)  # checked against its schema
 PRODUCTS = SPEC["products"]
 AREAS = tuple(dict.fromkeys(p["area"] for p in PRODUCTS))
 SPECIALTIES = SPEC["doctors"]["specialties"]
@@ -1166,4 +1165,18 @@ def source_lists(ref: dict[str, pd.DataFrame], locale: Locale) -> dict[str, pd.D
     }
 
 
-BLOCK = PharmaBlock  # makes every customer-dependent table of one block
+INDUSTRY = Industry(
+    name="pharma",
+    spec=SPEC,
+    schema=SCHEMA,
+    block=PharmaBlock,
+    block_size=BLOCK_SIZE,
+    people=PEOPLE,
+    events=EVENTS,
+    reference=reference,
+    company=COMPANY,
+    region=REGION,
+    reference_blocks=reference_blocks,
+    source_lists=source_lists,
+    campaign="generator.industries.pharma_campaign",
+)

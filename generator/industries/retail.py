@@ -9,9 +9,6 @@ Rates live in ``retail.json`` beside this file, with their sources.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -23,10 +20,11 @@ from generator.calendar import day_weights, sample_days
 from generator.industries.retail_campaign import response_chances
 from generator.locales import Locale
 from generator.population import Window
+from generator.registry import Industry, load_spec
 from generator.schema import Column, Schema, Table
 from generator.streams import stream
 
-SPEC = json.loads(Path(__file__).with_suffix(".json").read_text(encoding="utf-8"))
+SPEC = load_spec(__file__)  # checked against its schema
 CATEGORIES = {c["name"]: c for c in SPEC["categories"]}
 CYCLE = [c["name"] for c in SPEC["categories"] if c["kind"] == "cycle"]
 BASKET = [c["name"] for c in SPEC["categories"] if c["kind"] == "basket"]
@@ -1376,4 +1374,16 @@ class RetailBlock(Block):
         }
 
 
-BLOCK = RetailBlock  # makes every customer-dependent table of one block
+INDUSTRY = Industry(
+    name="retail",
+    spec=SPEC,
+    schema=SCHEMA,
+    block=RetailBlock,
+    block_size=BLOCK_SIZE,
+    people=PEOPLE,
+    events=EVENTS,
+    reference=reference,
+    company=COMPANY,
+    region=REGION,
+    campaign="generator.industries.retail_campaign",
+)
