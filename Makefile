@@ -21,11 +21,12 @@ TEST_WORKERS ?= 2
 PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test lint datasets contents exercises notebooks bench realism lock clean
+.PHONY: help lab test unit lint datasets contents exercises notebooks bench realism lock clean
 
 help:
 	@echo "make lab        set everything up and open the course in JupyterLab"
 	@echo "make test       set everything up and run every check (lint, tests, notebooks, exercises)"
+	@echo "make unit       run the fast unit tests only (no databases built, no notebooks), in seconds"
 	@echo "make datasets   rebuild the default databases under datasets/"
 	@echo "make notebooks  re-run the stored notebooks and save their outputs"
 	@echo "make contents   write the course map, the navigation links and the instructor guide's facts"
@@ -62,6 +63,10 @@ test: lint $(DATASETS_BUILT)
 	@$(BIN)/python -m pytest $(PARALLEL) $(NBVAL) tests notebooks solutions templates; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass"; exit 1; fi; \
 	exit $$rc
+
+# the unit tests that build nothing: a quick loop while changing the engine (make test runs all)
+unit: $(INSTALLED)
+	$(BIN)/python -m pytest -q -m "not slow" tests
 
 datasets: $(INSTALLED)
 	@rm -f $(DATASETS_BUILT)

@@ -9,6 +9,8 @@ import generator
 from course import access, channels
 from generator.builder import industry as industry_module
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 psycopg = pytest.importorskip("psycopg")
 
 

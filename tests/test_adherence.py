@@ -8,6 +8,8 @@ import pytest
 import generator
 from course import adherence, datasets
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 def fills(*rows):
     return pd.DataFrame(

@@ -13,6 +13,8 @@ from generator.industries.auto import SPEC
 
 from conftest import assert_database_intact, empty_database, industry_build
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 BUILDS = {
     "default": None,
     "seed7": dict(seed=7),

@@ -9,6 +9,8 @@ import generator
 from course import brand_usage
 from generator.simulator import CampaignError
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def retail():

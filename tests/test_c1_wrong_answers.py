@@ -26,6 +26,8 @@ from course.checks import c1
 
 from conftest import OTHER_DATA, ROOT, accepted, clear_caches, refused
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 CACHED = (c1.retail, c1._cells, c1.pilot, c1._earned, c1.grid, c1.deal_outcome)
 
 

@@ -25,6 +25,8 @@ from course.marketing_db import CONTACT_COST
 
 from conftest import ROOT, accepted, refused
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def bank():

@@ -27,6 +27,8 @@ from course.checks import c3
 
 from conftest import OTHER_DATA, ROOT, accepted, clear_caches, refused
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 CACHED = (c3.pharma, c3._value, c3.usual, c3._worth, c3.references, c3.plan_bar)
 CACHED += (c3._recent_pdc, c3._offer)
 

@@ -32,6 +32,8 @@ from generator.industries.auto import SPEC
 
 from conftest import OTHER_DATA, ROOT, accepted, clear_caches, refused
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 CACHED = (
     c4.auto,
     c4._leads,

@@ -17,6 +17,8 @@ from course.checks import ch01
 
 from conftest import refused
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def ds():

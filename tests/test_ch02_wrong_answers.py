@@ -20,6 +20,8 @@ from course.checks import ch02
 
 from conftest import accepted, refused
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def ds():

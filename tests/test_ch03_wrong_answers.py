@@ -19,6 +19,8 @@ from course.checks import ch03
 
 from conftest import accepted, refused
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def ds():

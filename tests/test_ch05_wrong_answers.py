@@ -23,6 +23,8 @@ from course.checks import ch05
 
 from conftest import accepted, refused
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def ds():

@@ -27,6 +27,8 @@ from course.marketing_db import CONTACT_COST, Z95, difference_of_shares
 
 from conftest import accepted, refused
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def bank():

@@ -24,6 +24,8 @@ from course.checks import ch07
 
 from conftest import accepted, refused
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def retail():

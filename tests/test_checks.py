@@ -24,6 +24,8 @@ from course.checking import (
 
 import minicourse_checks
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 MODULES = [minicourse_checks] + [
     importlib.import_module(f"course.checks.{info.name}")
     for info in pkgutil.iter_modules(course.checks.__path__)

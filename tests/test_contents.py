@@ -10,6 +10,8 @@ from course import contents
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 def test_the_readme_map_and_every_notebooks_links_are_up_to_date():
     assert contents.drift() == [], "run `make contents`"

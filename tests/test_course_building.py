@@ -12,6 +12,8 @@ from generator import sources
 
 from conftest import ROOT, industry_build
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def auto():

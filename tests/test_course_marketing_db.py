@@ -9,6 +9,8 @@ from course import periods
 
 from conftest import industry_build
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def ds(tmp_path_factory):

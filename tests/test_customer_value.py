@@ -14,6 +14,8 @@ import generator
 from course import customer_value as cv
 from course import marketing_db
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def retail():

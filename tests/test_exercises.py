@@ -12,6 +12,8 @@ from course import exercises
 
 from conftest import MINICOURSE, ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 PAIRS = [
     (ROOT / "solutions", ROOT / "exercises"),
     (MINICOURSE / "solutions", MINICOURSE / "exercises"),

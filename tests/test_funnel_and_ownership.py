@@ -10,6 +10,8 @@ from course import funnel, ownership
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def auto():

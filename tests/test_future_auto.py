@@ -14,6 +14,8 @@ from generator.simulator import CampaignError
 
 from conftest import ROOT, owners_who_take_sms
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 REMINDER = {"kind": "service reminder", "channel": "sms", "offer_value": 30}
 TRADE_IN = {"kind": "trade-in offer", "channel": "mail", "offer_value": 1500}
 

@@ -16,6 +16,8 @@ from generator.simulator import CampaignError
 
 from conftest import ROOT, callable_without_a_deposit
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 OFFER = {"product_type": "term_deposit", "channel": "phone"}
 # net interest margin: FDIC-insured institutions 2023, Chinese commercial banks Q4 2024
 NIM = {"en_US": (0.033, (0.02, 0.045)), "zh_CN": (0.0152, (0.01, 0.02))}

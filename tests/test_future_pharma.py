@@ -15,6 +15,8 @@ from generator.simulator import CampaignError
 
 from conftest import ROOT, patients_not_in_the_programme
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 ADHERENT = SPEC["simulator"]["adherent_pdc"]
 
 

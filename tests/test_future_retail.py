@@ -13,6 +13,8 @@ from generator.simulator import CampaignError
 import conftest
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def retail():

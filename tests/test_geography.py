@@ -11,6 +11,8 @@ from generator import geography
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 BUILD_TOOL = ROOT / "tools" / "build_geography.py"
 
 US_COLUMNS = ["state_code", "state", "city", "zip", "area_code", "weight"]

@@ -8,6 +8,8 @@ from course import contents, guide
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # reads every notebook and database
+
 WITH_EXERCISES = [c for c in contents.chapters() if contents.has_exercises(c)]
 
 

@@ -19,6 +19,8 @@ from course.checking import answer_key
 
 from conftest import MINICOURSE, ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 SOLUTIONS = sorted(
     [*(ROOT / "solutions").glob("*.ipynb"), *(MINICOURSE / "solutions").glob("*.ipynb")]
 )

@@ -11,6 +11,8 @@ from generator import cli, integrity
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture
 def bank(tmp_path):

@@ -12,6 +12,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 TOKEN = "course-test-token"
 
 

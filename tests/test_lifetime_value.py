@@ -11,6 +11,8 @@ import pytest
 import generator
 from course import lifetime_value as lv
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 # The papers print three decimals; a maximum-likelihood fit of the same data gives them back.
 TOLERANCE = 0.01
 

@@ -7,6 +7,8 @@ import pytest
 import generator
 from course import micro_codes
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def bank():

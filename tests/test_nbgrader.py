@@ -17,6 +17,8 @@ from course.checks import ch01
 
 from conftest import MINICOURSE, ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 # assignment -> (its solution notebook, the exercise notebook we write from it)
 ASSIGNMENTS = {
     "minicourse": (

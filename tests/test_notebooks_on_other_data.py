@@ -19,6 +19,8 @@ from course import datasets
 
 from conftest import OTHER_DATA, ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 NOTEBOOKS = sorted([*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "solutions").glob("*.ipynb")])
 
 

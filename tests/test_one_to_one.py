@@ -9,6 +9,8 @@ import generator
 from course import one_to_one
 from generator.industries.retail import CYCLE
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def retail():

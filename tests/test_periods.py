@@ -11,6 +11,8 @@ from course import periods
 from course.checking import answer_key
 from course.checks import ch01
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def retail():

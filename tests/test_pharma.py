@@ -16,6 +16,8 @@ from generator.params import Params
 
 from conftest import assert_database_intact, empty_database, industry_build
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 BUILDS = {
     "default": None,
     "seed7": dict(seed=7, customers=3000),

@@ -19,6 +19,8 @@ from generator import cli, pgserver, postgres
 from generator.builder import export
 from generator.dataset import read_table
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 psycopg = pytest.importorskip("psycopg")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,6 +11,8 @@ from generator.industries.pharma_campaign import call_multiplier
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def pharma():

@@ -9,6 +9,8 @@ from generator import realism
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 def test_recency_fifths_counts_purchase_days_after_the_split():
     end = pd.Timestamp("2025-12-31")

@@ -12,6 +12,8 @@ import pytest
 
 from conftest import assert_database_intact, empty_database, industry_build
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 BUILDS = {
     "default": None,
     "seed7": dict(seed=7),

@@ -8,6 +8,8 @@ import pytest
 import generator
 from course import targeting
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @pytest.fixture(scope="module")
 def bank():

@@ -13,6 +13,8 @@ from course import building, upkeep
 from generator import decay
 from generator.streams import uniform
 
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
 
 @cache
 def bank():
