@@ -319,12 +319,12 @@ def simulate(build, campaign: dict, customer_ids, *, holdout: float = 0.2) -> Ou
             raise CampaignError(f"no built database in {folder}")
         name = json.loads(manifest.read_text(encoding="utf-8"))["industry"]
         ds = Dataset.open(name, folder.parent)
+    if not ds.manifest["parameters"].get("future", True):
+        raise CampaignError("this build has no hidden future (it was built --no-future)")
     campaigns = industry(ds.industry).campaign  # the module that simulates its campaigns
     if campaigns is None:
         raise CampaignError(f"the {ds.industry} database has no campaign simulator yet")
     module = importlib.import_module(campaigns)
-    if not ds.manifest["parameters"].get("future", True):
-        raise CampaignError("this build has no hidden future (it was built --no-future)")
     if isinstance(holdout, bool) or not isinstance(holdout, int | float) or not 0 < holdout < 1:
         raise CampaignError(f"holdout must be a share between 0 and 1, not {holdout!r}")
     return module.simulate(ds, dict(campaign), customer_ids, holdout)

@@ -66,8 +66,8 @@ def part_name(part: int) -> str:
 
 
 class CsvWriter:
-    def __init__(self, path: Path, compress: bool):
-        self.path, self.compress = path, compress
+    def __init__(self, path: Path, compress: bool, table: Table):
+        self.path, self.compress, self.table = path, compress, table
         self.file = open(path, "wb")  # noqa: SIM115 - closed in close()
         self.header = True
 
@@ -88,7 +88,11 @@ class CsvWriter:
         return gzip.compress(text, compresslevel=6, mtime=0) if self.compress else text
 
     def close(self) -> None:
-        self.file.close()
+        try:
+            if self.header:  # no rows came: the file still names its columns
+                self.write(self.table.arrow.empty_table())
+        finally:
+            self.file.close()
 
 
 # A column's dictionary encoding stops once its dictionary passes this many bytes (about 1,000
@@ -199,9 +203,9 @@ class DatasetWriter:
             base = base / part_name(self.part)
         writers = []
         if "csv" in self.formats:
-            writers.append(CsvWriter(Path(f"{base}.csv"), False))
+            writers.append(CsvWriter(Path(f"{base}.csv"), False, table))
         if "csv.gz" in self.formats:
-            writers.append(CsvWriter(Path(f"{base}.csv.gz"), True))
+            writers.append(CsvWriter(Path(f"{base}.csv.gz"), True, table))
         if "parquet" in self.formats:
             writers.append(ParquetWriter(Path(f"{base}.parquet"), table))
         self.files[table.name] = writers
