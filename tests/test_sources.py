@@ -66,8 +66,15 @@ def columns(data, name: str) -> list[tuple[str, str, str]]:
 # ---------------------------------------------------------------- clean extracts
 
 
+def people(data) -> pd.DataFrame:
+    """The company's people (customers, guests...) keyed as the engine's truth tables key them:
+    by ``customer_id``."""
+    table = data.schema.table(industry(data.industry).people)
+    return data[table.name].rename(columns={table.key[0]: "customer_id"})
+
+
 def expected_state(data, extracted_on) -> pd.DataFrame:
-    return decay.state_at(data["customers"], data.truth("life_events"), extracted_on)
+    return decay.state_at(people(data), data.truth("life_events"), extracted_on)
 
 
 def normalise(role, option, values: pd.Series, code: str, romanised: bool) -> pd.Series:
@@ -141,9 +148,9 @@ def reconcile(clean, name):
 
 
 def test_a_system_knows_only_customers_registered_before_its_extract(clean):
-    truth = clean.truth("source_records").merge(clean["customers"], on="customer_id")
+    truth = clean.truth("source_records").merge(people(clean), on="customer_id")
     assert (truth["registered_on"] <= truth["extracted_on"]).all()
-    shares = truth.groupby("system").size() / len(clean["customers"])
+    shares = truth.groupby("system").size() / len(people(clean))
     for name, system in systems(clean).items():  # customers who joined later are unknown
         assert system["coverage"] * 0.6 < shares[name] <= system["coverage"] * 1.05, name
 
@@ -314,7 +321,7 @@ def test_the_bought_postcode_list_covers_every_customer(clean):
     path = clean.folder / "sources" / "postcode_demographics.csv"
     bought = pd.read_csv(path, dtype={"postcode": str})
     assert bought["postcode"].is_unique
-    assert clean["customers"]["postcode"].isin(bought["postcode"]).all()
+    assert people(clean)["postcode"].isin(bought["postcode"]).all()
     assert bought["households"].gt(0).all() and bought["median_age"].between(15, 70).all()
 
 
