@@ -86,6 +86,9 @@ PLAN = (
     Chapter("C2", 'Case: a bank\'s "micro-code" marketing (微码营销)', "第四节 二", ("bank",)),
     Chapter("C3", "Case: a multinational drug maker in China (医药案例)", "第四节 三", ("pharma",)),
     Chapter("C4", "Case: a multinational automaker in China (汽车案例)", "第四节 四", ("auto",)),
+    Chapter(
+        "A1", "Appendix: big databases, built in parts and asked with DuckDB", "附录", ("retail",)
+    ),
 )
 
 LOADS = re.compile(r"generator\.load\(\s*[\"'](\w+)[\"']")
@@ -105,7 +108,7 @@ def _from_lesson(chapter: Chapter, path: Path) -> Chapter:
     title = heading.group(2).strip() if heading else chapter.title
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     loaded = set(LOADS.findall(code))
-    if "generator.INDUSTRIES" in code:  # opens every database
+    if "contents.ALL" in code:  # opens the four companies
         loaded |= set(ALL)
     databases = tuple(name for name in ALL if name in loaded) or chapter.databases
     return replace(chapter, title=title, databases=databases, file=path.name)

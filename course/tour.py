@@ -20,7 +20,6 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
-import generator
 from course import contents
 from generator.builder import industry, schema
 from generator.dataset import Dataset
@@ -220,7 +219,7 @@ def course_map() -> pd.DataFrame:
             "written": ["yes" if c.ready else "not yet" for c in chapters],
         }
     )
-    for name in generator.INDUSTRIES:
+    for name in contents.ALL:  # the course's four companies
         frame[name] = ["✓" if name in c.databases else "" for c in chapters]
     return frame
 

@@ -21,7 +21,12 @@ from conftest import OTHER_DATA, ROOT
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
-NOTEBOOKS = sorted([*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "solutions").glob("*.ipynb")])
+# every lesson and solution but the appendices (A*), which build their own data
+NOTEBOOKS = sorted(
+    path
+    for path in [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "solutions").glob("*.ipynb")]
+    if not path.name.startswith("A")
+)
 
 
 @pytest.fixture(scope="module", params=list(OTHER_DATA))
