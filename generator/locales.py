@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
+from typing import ClassVar
 
 import holidays
 import numpy as np
@@ -59,8 +60,14 @@ class Pool:
         return self.values.take(self.codes(rng, n))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one instance per locale, hashed by identity
 class Locale:
+    """What every locale provides, as Faker's providers do: the base class holds what all share,
+    and each locale is a subclass (:class:`UnitedStates`, :class:`China`) with its vocabulary and
+    its ways (how an address, a phone number, a mailbox, a name are written). A third locale is a
+    subclass, its geography table and an entry in :data:`LOCALES`: nothing else branches on the
+    locale's code."""
+
     code: str
     country: str  # ISO code for the holidays library
     currency: str
@@ -69,21 +76,31 @@ class Locale:
     family: Pool
     streets: Pool
 
+    language: ClassVar[str]  # the language of its labels: a spec's "en" or "zh" entries
+    region_column: ClassVar[str]  # the geography table's column of states or provinces
+    postcode_column: ClassVar[str]  # the geography table's column of postcodes
+    house_numbers: ClassVar[int]  # street numbers run from 1 below this
+    phone_country: ClassVar[str]  # the international dialling code
+    phone_groups: ClassVar[tuple[int, int]]  # where a number is split into three groups
+    family_first_separator: ClassVar[str]  # "SMITH, John"; "WANG Xiaoming"
+    word_separator: ClassVar[str]  # between the words of a name: "Maple Ridge Bank Main"
+    foreign_gender_code: ClassVar[str]  # a gender code from another language's systems
+
+    def label(self, entry: dict, en: str = "en", zh: str = "zh"):
+        """The entry's text in this locale's language, from a spec entry that has both (by
+        default under the keys "en" and "zh")."""
+        return entry[{"en": en, "zh": zh}[self.language]]
+
     @property
     def geography(self) -> pd.DataFrame:
         return geography.load(self.code)
-
-    @property
-    def region_column(self) -> str:
-        """The geography table's column of states (en_US) or provinces (zh_CN)."""
-        return _region_column(self.code)
 
     def cities(self, region: str | None = None) -> pd.Series:
         """Population weight of each city (in ``region``, a state code or province), the
         biggest first: where a company puts its stores, branches or dealers."""
         geo = self.geography
         if region is not None:
-            geo = geo[geo[_region_column(self.code)] == region]
+            geo = geo[geo[self.region_column] == region]
         weights = geo.groupby("city")["weight"].sum()
         return weights.sort_values(ascending=False, kind="stable")
 
@@ -92,14 +109,10 @@ class Locale:
         f, m = self.given_female, self.given_male
         first_f, first_m = f.codes(rng, n), m.codes(rng, n)
         names = pc.if_else(female, f.values.take(first_f), m.values.take(first_m))
-        if self.code == "zh_CN":  # a one-character name often takes a second character
-            second_f, second_m = f.codes(rng, n), m.codes(rng, n)
-            second = pc.if_else(female, f.values.take(second_f), m.values.take(second_m))
-            single = (np.where(female, f.lengths[first_f], m.lengths[first_m]) == 1) & (
-                np.where(female, f.lengths[second_f], m.lengths[second_m]) == 1
-            )
-            joined = single & (rng.random(n) < 0.5)
-            names = pc.if_else(joined, pc.binary_join_element_wise(names, second, ""), names)
+        return self._given_names(rng, female, names, first_f, first_m)
+
+    def _given_names(self, rng, female, names, first_f, first_m) -> pa.Array:
+        """The given names drawn, as this locale completes them."""
         return names
 
     def addresses(self, rng: np.random.Generator, n: int, region: str | None = None):
@@ -109,11 +122,11 @@ class Locale:
         The street address is text, city, region and postcode are categoricals and the
         telephone area code is an Arrow string array (for :meth:`phones`).
         """
-        return self._compose(rng, choose(rng, _weights(self.code, region), n))
+        return self._compose(rng, choose(rng, _weights(self, region), n))
 
     def addresses_within(self, rng: np.random.Generator, regions: np.ndarray):
         """Like :meth:`addresses`, one for each of ``regions``, inside that state or province."""
-        order, cdf, names = _within(self.code)
+        order, cdf, names = _within(self)
         which = names.get_indexer(regions)
         if (which < 0).any():
             raise ValueError(f"unknown region in the {self.code} geography")
@@ -122,45 +135,108 @@ class Locale:
 
     def _compose(self, rng: np.random.Generator, rows: np.ndarray):
         n = len(rows)
-        number = _text(rng.integers(1, 9999 if self.code == "en_US" else 300, size=n))
+        number = _text(rng.integers(1, self.house_numbers, size=n))
         street = self.streets.draw(rng, n)
-        if self.code == "en_US":
-            address = pc.binary_join_element_wise(number, street, " ")
-        else:
-            district = _column(self.code, "district", rows, arrow=True)
-            address = pc.binary_join_element_wise(district, street, number, "号", "")
-        postcode_column = "zip" if self.code == "en_US" else "postcode"
         return {
-            "address": address.to_pandas(),
+            "address": self._street_address(number, street, rows).to_pandas(),
             "city": _column(self.code, "city", rows),
-            "region": _column(self.code, _region_column(self.code), rows),
-            "postcode": _column(self.code, postcode_column, rows),
+            "region": _column(self.code, self.region_column, rows),
+            "postcode": _column(self.code, self.postcode_column, rows),
             "area_code": _column(self.code, "area_code", rows, arrow=True),
         }
 
+    def _street_address(self, number: pa.Array, street: pa.Array, rows: np.ndarray) -> pa.Array:
+        raise NotImplementedError
+
     def phones(self, rng: np.random.Generator, area_codes: pa.Array) -> pa.Array:
-        n = len(area_codes)
-        if self.code == "en_US":  # 555-0100 to 555-0199 are reserved for fiction
-            line = _text(rng.integers(100, 200, size=n))
-            return pc.binary_join_element_wise("(", area_codes, ") 555-0", line, "")
-        prefix = CN_MOBILE_PREFIXES[rng.choice(len(CN_MOBILE_PREFIXES), n)]
-        return _text(prefix * 10**8 + rng.integers(0, 10**8, size=n))  # 11 digits
+        raise NotImplementedError
 
     def emails(self, rng: np.random.Generator, given: pa.Array, family: pa.Array) -> pa.Array:
+        raise NotImplementedError
+
+    def typing_letters(self) -> str:
+        """Characters a typing error can put in."""
+        raise NotImplementedError
+
+    def holidays(self, start: dt.date, end: dt.date) -> dict[dt.date, str]:
+        years = range(start.year, end.year + 1)
+        return dict(holidays.country_holidays(self.country, years=years))
+
+    def _domains(self, rng: np.random.Generator, n: int) -> pa.Array:
+        return EMAIL_DOMAINS.take(rng.integers(0, len(EMAIL_DOMAINS), size=n))
+
+
+@dataclass(frozen=True, eq=False)  # one instance per locale, hashed by identity
+class UnitedStates(Locale):
+    language = "en"
+    region_column = "state_code"
+    postcode_column = "zip"
+    house_numbers = 9999
+    phone_country = "+1"
+    phone_groups = (3, 6)
+    family_first_separator = ", "
+    word_separator = " "
+    foreign_gender_code = "word_zh"
+
+    def _street_address(self, number, street, rows):
+        return pc.binary_join_element_wise(number, street, " ")
+
+    def phones(self, rng, area_codes):
+        line = _text(rng.integers(100, 200, size=len(area_codes)))  # 555-0100 to 555-0199
+        return pc.binary_join_element_wise("(", area_codes, ") 555-0", line, "")  # are fictional
+
+    def emails(self, rng, given, family):
         n = len(given)
-        domain = EMAIL_DOMAINS.take(rng.integers(0, len(EMAIL_DOMAINS), size=n))
-        if self.code == "zh_CN":  # numeric mailbox names, as on QQ mail
-            return pc.binary_join_element_wise(
-                _text(rng.integers(10**5, 10**10, size=n)), domain, "@"
-            )
+        domain = self._domains(rng, n)
         digits = pc.if_else(rng.random(n) < 0.5, _text(rng.integers(1, 100, size=n)), "")
         local = pc.binary_join_element_wise(given, ".", family, digits, "")
         local = pc.replace_substring(pc.utf8_lower(local), " ", "")
         return pc.binary_join_element_wise(local, domain, "@")
 
-    def holidays(self, start: dt.date, end: dt.date) -> dict[dt.date, str]:
-        years = range(start.year, end.year + 1)
-        return dict(holidays.country_holidays(self.country, years=years))
+    def typing_letters(self) -> str:
+        return "abcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass(frozen=True, eq=False)  # one instance per locale, hashed by identity
+class China(Locale):
+    language = "zh"
+    region_column = "province"
+    postcode_column = "postcode"
+    house_numbers = 300
+    phone_country = "+86"
+    phone_groups = (3, 7)
+    family_first_separator = " "
+    word_separator = ""
+    foreign_gender_code = "word"
+
+    def _given_names(self, rng, female, names, first_f, first_m):
+        """A one-character name often takes a second character."""
+        n, f, m = len(female), self.given_female, self.given_male
+        second_f, second_m = f.codes(rng, n), m.codes(rng, n)
+        second = pc.if_else(female, f.values.take(second_f), m.values.take(second_m))
+        single = (np.where(female, f.lengths[first_f], m.lengths[first_m]) == 1) & (
+            np.where(female, f.lengths[second_f], m.lengths[second_m]) == 1
+        )
+        joined = single & (rng.random(n) < 0.5)
+        return pc.if_else(joined, pc.binary_join_element_wise(names, second, ""), names)
+
+    def _street_address(self, number, street, rows):
+        district = _column(self.code, "district", rows, arrow=True)
+        return pc.binary_join_element_wise(district, street, number, "号", "")
+
+    def phones(self, rng, area_codes):
+        n = len(area_codes)
+        prefix = CN_MOBILE_PREFIXES[rng.choice(len(CN_MOBILE_PREFIXES), n)]
+        return _text(prefix * 10**8 + rng.integers(0, 10**8, size=n))  # 11 digits
+
+    def emails(self, rng, given, family):
+        n = len(given)
+        domain = self._domains(rng, n)  # numeric mailbox names, as on QQ mail
+        return pc.binary_join_element_wise(_text(rng.integers(10**5, 10**10, size=n)), domain, "@")
+
+    def typing_letters(self) -> str:
+        names = list(CnPerson.first_names_male) + list(CnPerson.first_names_female)
+        return "".join(sorted({ch for name in names for ch in name}))
 
 
 def _text(numbers: np.ndarray) -> pa.Array:
@@ -183,16 +259,12 @@ def _column(code: str, name: str, rows: np.ndarray, arrow: bool = False):
     return pd.Categorical.from_codes(codes[rows], dtype=dtype)
 
 
-def _region_column(code: str) -> str:
-    return "state_code" if code == "en_US" else "province"
-
-
 @functools.cache
-def _within(code: str) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+def _within(locale: Locale) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Geography rows grouped by region, and cumulative weights that run from k to k + 1
     within the k-th region: one search then draws a row inside any row's own region."""
-    geo = geography.load(code)
-    region = geo[_region_column(code)].to_numpy(dtype=object)
+    geo = locale.geography
+    region = geo[locale.region_column].to_numpy(dtype=object)
     names = pd.Index(sorted(set(region)), dtype="str")
     which = names.get_indexer(region)
     order = np.lexsort((np.arange(len(region)), which))
@@ -203,14 +275,14 @@ def _within(code: str) -> tuple[np.ndarray, np.ndarray, pd.Index]:
 
 
 @functools.cache
-def _weights(code: str, region: str | None) -> np.ndarray:
+def _weights(locale: Locale, region: str | None) -> np.ndarray:
     """Cumulative population weights of the geography table's rows (within ``region``)."""
-    geo = geography.load(code)
+    geo = locale.geography
     w = geo["weight"].to_numpy(float)
     if region is not None:
-        inside = (geo[_region_column(code)] == region).to_numpy()
+        inside = (geo[locale.region_column] == region).to_numpy()
         if not inside.any():
-            raise ValueError(f"no region {region!r} in the {code} geography")
+            raise ValueError(f"no region {region!r} in the {locale.code} geography")
         w = np.where(inside, w, 0.0)
     return cumulative(w / w.sum())
 
@@ -220,7 +292,7 @@ def _cn_given(names) -> Pool:
 
 
 LOCALES = {
-    "en_US": Locale(
+    "en_US": UnitedStates(
         code="en_US",
         country="US",
         currency="USD",
@@ -235,7 +307,7 @@ LOCALES = {
             ]
         ),
     ),
-    "zh_CN": Locale(
+    "zh_CN": China(
         code="zh_CN",
         country="CN",
         currency="CNY",

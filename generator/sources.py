@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from generator import decay
+from generator import decay, locales
 from generator.locales import Locale
 from generator.population import Window
 from generator.schema import Column, Table
@@ -268,12 +268,10 @@ def _phone(values: pd.Series, option: str | None, code: str) -> np.ndarray:
         return values.to_numpy(dtype=object)
     if option == "digits":
         return digits.to_numpy(dtype=object)
-    if code == "en_US":
-        parts = digits.str[:3], digits.str[3:6], digits.str[6:]
-        country = "+1"
-    else:
-        parts = digits.str[:3], digits.str[3:7], digits.str[7:]
-        country = "+86"
+    locale = locales.get(code)
+    first, second = locale.phone_groups
+    parts = digits.str[:first], digits.str[first:second], digits.str[second:]
+    country = locale.phone_country
     if option == "dashed":
         return (parts[0] + "-" + parts[1] + "-" + parts[2]).to_numpy(dtype=object)
     if option == "intl":
@@ -282,10 +280,11 @@ def _phone(values: pd.Series, option: str | None, code: str) -> np.ndarray:
 
 
 def _full_name(given, family, order: str, code: str, romanised: bool) -> np.ndarray:
-    if code == "zh_CN" and not romanised:  # Chinese names: family name first, no space
+    locale = locales.get(code)
+    if locale.language == "zh" and not romanised:  # Chinese names: family name first, no space
         return (family + given).to_numpy(dtype=object)
     if order == "family_first":  # e.g. "SMITH, John" or "WANG Xiaoming"
-        sep = ", " if code == "en_US" else " "
+        sep = locale.family_first_separator
         return (family.str.upper() + sep + given).to_numpy(dtype=object)
     return (given + " " + family).to_numpy(dtype=object)
 
@@ -325,6 +324,7 @@ def _corrupt(system, records, layout, rng, dirty, code, romanised) -> pd.DataFra
     key_column = next(c for c, r, _ in layout if r == "key")
     keys = records[key_column].to_numpy(dtype=object)
     n = len(records)
+    language = locales.get(code).language
     for kind, roles in DIRT.items():
         draw = rng.random(n)  # drawn for every kind, so that no rate shifts another's numbers
         pick = rng.integers(0, 1 << 30, n)
@@ -332,8 +332,8 @@ def _corrupt(system, records, layout, rng, dirty, code, romanised) -> pd.DataFra
         if (
             not dirty
             or not eligible
-            or (kind == "nickname" and code != "en_US")
-            or (kind == "pinyin" and (code != "zh_CN" or romanised))
+            or (kind == "nickname" and language != "en")  # English nicknames
+            or (kind == "pinyin" and (language != "zh" or romanised))  # Chinese in pinyin
         ):
             continue
         rate = dirty * (system.get("typing", 1) if kind == "typo" else 1)
@@ -401,7 +401,7 @@ def _damage(kind, role, option, value, records, row, layout, pick, code):
             return text[:-2]
         return _impossible_date(text, option or "%Y-%m-%d", pick)
     if kind == "code":
-        foreign = "word_zh" if code == "en_US" else "word"  # codes a system might meet
+        foreign = locales.get(code).foreign_gender_code  # codes a system might meet
         choices = [c for c in GENDER_CODES if c not in (option or "MF", foreign)]
         scheme = GENDER_CODES[choices[pick % len(choices)]]
         true = next(k for k, v in GENDER_CODES[option or "MF"].items() if v == text)
@@ -412,12 +412,7 @@ def _damage(kind, role, option, value, records, row, layout, pick, code):
 @functools.cache
 def _letters(code: str) -> str:
     """Characters a typing error can put in: letters, or the characters of Chinese names."""
-    if code == "en_US":
-        return "abcdefghijklmnopqrstuvwxyz"
-    from faker.providers.person.zh_CN import Provider
-
-    names = list(Provider.first_names_male) + list(Provider.first_names_female)
-    return "".join(sorted({ch for name in names for ch in name}))
+    return locales.get(code).typing_letters()
 
 
 # the ways a written date fails to be a day of the calendar, as real forms show them
@@ -475,14 +470,7 @@ def postcode_list(locale: Locale, seed: int, region: str | None) -> pd.DataFrame
     from generator import geography
 
     geo = geography.load(locale.code)
-    postcode, region_column = (
-        ("zip", "state_code")
-        if locale.code == "en_US"
-        else (
-            "postcode",
-            "province",
-        )
-    )
+    postcode, region_column = locale.postcode_column, locale.region_column
     if region is not None:
         geo = geo[geo[region_column] == region]
     weight = geo.groupby(postcode, sort=True)["weight"].sum()

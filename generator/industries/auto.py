@@ -805,7 +805,7 @@ def _models(locale: Locale) -> pd.DataFrame:
             rows.append(
                 {
                     "model_id": MODEL_BASE + i * TRIMS + t,
-                    "model": m["en"] if locale.code == "en_US" else m["zh"],
+                    "model": locale.label(m),
                     "trim": trim,
                     "body": m["body"],
                     "list_price": float(price),
@@ -852,7 +852,7 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
         rows.append(
             {
                 "campaign_id": i,
-                "name": c["name"] if locale.code == "en_US" else c["zh"],
+                "name": locale.label(c, en="name"),
                 "kind": c["kind"],
                 "channel": c["channel"],
                 "launched_on": launched,
@@ -1129,7 +1129,7 @@ class AutoBlock(Block):
         vds[:, 4] = ord("1")
         year = self._model_year(veh["built"])
         serial = (self.ids[veh["index"]] - 1) * 2 + veh["n"]
-        wmi = "LMR" if self.locale.code == "zh_CN" else "1MR"
+        wmi = SPEC["company"]["wmi"][self.locale.code]  # made in China (L) or the US (1)
         return vins(wmi, vds, year, serial)
 
     def _model_year(self, day):

@@ -554,7 +554,7 @@ def _branches(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
     city = rng.choice(cities.index.to_numpy(object), size=n, p=(cities / cities.sum()).to_numpy())
     city = np.sort(city)
     name, word = bank["name"][locale.code], bank["branch_word"][locale.code]
-    sep = " " if locale.code == "en_US" else ""
+    sep = locale.word_separator
     opened = window.start - pd.to_timedelta(rng.integers(700, 15000, size=n), unit="D")
     return pd.DataFrame(
         {
@@ -574,7 +574,7 @@ def _products(locale: Locale) -> pd.DataFrame:
         rows.append(
             {
                 "product_id": PRODUCT_BASE + i,
-                "name": p["en"] if locale.code == "en_US" else p["zh"],
+                "name": locale.label(p),
                 "product_type": p["type"],
                 "term_months": p.get("term_months"),
                 "interest_rate": p["rate"][locale.code],
@@ -617,7 +617,7 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
         rows.append(
             {
                 "campaign_id": i,
-                "name": c["name"] if locale.code == "en_US" else c["zh"],
+                "name": locale.label(c, en="name"),
                 "product_type": c["product_type"],
                 "channel": c["channel"],
                 "launched_on": launched,

@@ -678,7 +678,7 @@ def _doctors(seed, locale, hospitals, reps, n, people) -> tuple[pd.DataFrame, pd
     female = rng.random(n) < 0.5
     spec = SPEC["doctors"]
     specialty = choose(rng, cumulative([s["share"] for s in SPECIALTIES.values()]), n)
-    label = "en" if locale.code == "en_US" else "zh"
+    label = locale.language
     specialty_names = np.array([s[label] for s in SPECIALTIES.values()], dtype=object)
     titles = spec["titles"][locale.code]
     title = choose(rng, cumulative(list(titles.values())), n)
@@ -730,7 +730,7 @@ def _doctors(seed, locale, hospitals, reps, n, people) -> tuple[pd.DataFrame, pd
 
 
 def _products(locale, window) -> pd.DataFrame:
-    label = "en" if locale.code == "en_US" else "zh"
+    label = locale.language
     return pd.DataFrame(
         {
             "product_id": np.arange(PRODUCT_BASE, PRODUCT_BASE + len(PRODUCTS)),
@@ -805,7 +805,7 @@ def _detailing(rng, locale, window, doctors, truth, products) -> pd.DataFrame:
     who, day = who[order], day[order]
     seq = np.arange(len(who)) - np.searchsorted(who, who)
     # the product discussed: one the doctor's specialty prescribes
-    label = "en" if locale.code == "en_US" else "zh"
+    label = locale.language
     specialty = pd.Categorical(
         doctors["specialty"], categories=[s[label] for s in SPECIALTIES.values()]
     ).codes[who]
@@ -866,7 +866,7 @@ class PharmaBlock(Block):
             theirs = np.flatnonzero(doctor_region == r)
             pick = np.searchsorted(cumulative(volume[theirs]), u[mine], side="right")
             doctor[mine] = theirs[np.minimum(pick, len(theirs) - 1)]
-        label = "en" if self.locale.code == "en_US" else "zh"
+        label = self.locale.language
         specialty = pd.Categorical(
             doctors["specialty"], categories=[s[label] for s in SPECIALTIES.values()]
         ).codes[doctor]

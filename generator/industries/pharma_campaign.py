@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from generator import arrays, population
+from generator import arrays, locales, population
 
 
 def gap_days(supply, draw, adherence):
@@ -414,7 +414,7 @@ def _call_costs(ds, ids, channel: str) -> np.ndarray:
     from generator.industries.pharma import SPECIALTIES
 
     costs = ds["unit_costs"].set_index(["activity", "audience"])["cost"]
-    label = "en" if ds.locale == "en_US" else "zh"
+    label = locales.get(ds.locale).language
     audience = {s[label]: s["audience"] for s in SPECIALTIES.values()}
     who = ds["doctors"].set_index("doctor_id").loc[ids, "specialty"].map(audience)
     return np.array([costs[(channel, a)] for a in who])

@@ -573,7 +573,7 @@ def _products(seed: int, locale: Locale) -> pd.DataFrame:
     rows = []
     for category in SPEC["categories"]:
         low, high = category["price"]
-        label = category["en"] if locale.code == "en_US" else category["zh"]
+        label = locale.label(category)
         for k in range(category["products"]):
             store_brand = k % round(1 / SPEC["store_brand_share"]) == 1
             if category["name"] == "pain_reliever":
@@ -630,7 +630,7 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
         rows.append(
             {
                 "campaign_id": i,
-                "name": c["name"] if locale.code == "en_US" else c["zh"],
+                "name": locale.label(c, en="name"),
                 "category": c["category"],
                 "channel": c["channel"],
                 "launched_on": launched,
