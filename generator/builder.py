@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from generator import __version__, decay, integrity, locales, population, registry, sources
 from generator.estimates import SMALL, check_space, estimate
+from generator.locales import Locale
 from generator.params import ParameterError, Params
 from generator.population import Window
 from generator.registry import Industry
@@ -43,6 +44,43 @@ def industry(name: str) -> Industry:
     return registry.get(name)
 
 
+@dataclasses.dataclass(frozen=True)
+class Context:
+    """One industry's build, made once by :func:`context` and passed down: the industry, the
+    parameters, the locale, the window of days and where the customers live."""
+
+    industry: Industry
+    params: Params
+    locale: Locale
+    window: Window
+
+    @property
+    def name(self) -> str:
+        return self.industry.name
+
+    @property
+    def region(self) -> str | None:
+        """The state or province the company serves, or None for nationwide."""
+        return self.industry.region and self.industry.region[self.params.locale]
+
+    @property
+    def blocks(self) -> int:
+        """How many blocks of customers the build has."""
+        return -(-self.params.customers // self.industry.block_size)
+
+    @property
+    def ref(self) -> dict[str, pd.DataFrame]:
+        p = self.params
+        return _reference(self.name, p.seed, p.locale, p.as_of, p.years, p.customers)
+
+
+@functools.cache
+def context(name: str, params: Params) -> Context:
+    """The build of ``name`` with ``params`` (an unknown industry is refused here)."""
+    window = Window(params.as_of_date, params.years)
+    return Context(industry(name), params, locales.get(params.locale), window)
+
+
 @functools.cache
 def _reference(name: str, seed: int, locale: str, as_of: str, years: int, customers: int):
     window = Window(pd.Timestamp(as_of), years)
@@ -53,10 +91,9 @@ def reference_tables(name: str, params: Params) -> dict[str, pd.DataFrame]:
     """Tables that do not depend on customer blocks (stores, products, campaigns...).
 
     They may scale with the number of customers (e.g. one doctor per so many patients), never
-    with the number of shards.
+    with the number of workers or parts.
     """
-    p = params
-    return _reference(name, p.seed, p.locale, p.as_of, p.years, p.customers)
+    return context(name, params).ref
 
 
 def schema(name: str, with_sources: bool = False, with_future: bool = True) -> Schema:
@@ -71,13 +108,12 @@ def schema(name: str, with_sources: bool = False, with_future: bool = True) -> S
 
 def reference_blocks(name: str, params: Params) -> Iterator[dict[str, pd.DataFrame]]:
     """The reference events of an industry that has them, a part at a time (see
-    :func:`industry`); nothing for the others."""
-    module = industry(name)
-    if module.reference_blocks is None:
+    :class:`generator.registry.Industry`); nothing for the others."""
+    build = context(name, params)
+    make = build.industry.reference_blocks
+    if make is None:
         return iter(())
-    locale = locales.get(params.locale)
-    window = Window(params.as_of_date, params.years)
-    return module.reference_blocks(params.seed, locale, window, reference_tables(name, params))
+    return make(params.seed, build.locale, build.window, build.ref)
 
 
 def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataFrame | pa.Table]:
@@ -86,37 +122,34 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
     A table is a DataFrame, or an Arrow table where an industry builds a big one directly.
     With sources, each system's records are under ``sources/<system>``.
     """
-    module = industry(name)
-    first, count = block(params.customers, module.block_size, block_no)
-    locale = locales.get(params.locale)
-    window = Window(params.as_of_date, params.years)
-    ref = reference_tables(name, params)
+    build = context(name, params)
+    company, locale, window, seed = build.industry, build.locale, build.window, params.seed
+    first, count = block(params.customers, company.block_size, block_no)
     people = population.customers(
-        module.spec["population"],
+        company.spec["population"],
         locale,
         window,
-        params.seed,
+        seed,
         block_no,
         first,
         count,
-        module.region and module.region[params.locale],
+        build.region,
         industry=name,
     )
-    tables = module.block(params.seed, locale, window, ref, block_no, people).tables()
+    tables = company.block(seed, locale, window, build.ref, block_no, people).tables()
     if not params.future:  # simulated all the same, so the rest is the same either way
         tables = {name: rows for name, rows in tables.items() if not name.startswith(FUTURE)}
-    events = decay.life_events(
-        decay.rates(params.locale), locale, window, params.seed, block_no, people
-    )
+    events = decay.life_events(decay.rates(params.locale), locale, window, seed, block_no, people)
     tables["life_events"] = events
     tables["customer_updates"] = decay.updates(
-        decay.reporting(params.locale), window, params.seed, block_no, events
+        decay.reporting(params.locale), window, seed, block_no, events
     )
-    if params.sources and module.spec.get("systems"):
+    systems = company.spec.get("systems", []) if params.sources else []
+    if systems:
         records, corruptions = [], []
-        for system in module.spec.get("systems", []):
+        for system in systems:
             extract, truth, errors = sources.extract(
-                system, locale, window, params.seed, block_no, people, events, params.dirty
+                system, locale, window, seed, block_no, people, events, params.dirty
             )
             tables[f"sources/{system['name']}"] = extract
             records.append(truth)
@@ -128,7 +161,7 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
 
 def block_count(name: str, params: Params) -> int:
     """How many blocks of customers the build has."""
-    return -(-params.customers // industry(name).block_size)
+    return context(name, params).blocks
 
 
 def part_blocks(name: str, params: Params, part: int) -> range:
@@ -190,11 +223,12 @@ def write_industry(
     the tasks of a Dask ``cluster``) under ``root``, an fsspec location (default ``folder``):
     see :mod:`generator.parts`.
     """
-    module = industry(name)
+    build = context(name, params)
+    spec = build.industry.spec
     whole = schema(name, params.sources, params.future)
     writer = DatasetWriter(folder, whole, params.formats, lazy=bool(params.parts))
-    systems = module.spec.get("systems", []) if params.sources else []
-    listed = module.spec.get("reference_systems", []) if params.sources else []
+    systems = spec.get("systems", []) if params.sources else []
+    listed = spec.get("reference_systems", []) if params.sources else []
     extracts = (
         sources.SourceFiles(folder / "sources", systems + listed, params.locale)
         if systems or listed
@@ -202,11 +236,11 @@ def write_industry(
     )
     parted_rows, parted_files = {}, {}
     try:
-        writer.write(reference_tables(name, params))
+        writer.write(build.ref)
         for tables in reference_blocks(name, params):
             writer.write(tables)
         if params.sources:
-            writer.write(_reference_sources(name, params, extracts))
+            writer.write(_reference_sources(build, extracts))
         if params.parts:
             from generator import parts
 
@@ -217,10 +251,8 @@ def write_industry(
             writer.write(tables)
             for system in systems:
                 extracts.write(system["name"], tables[f"sources/{system['name']}"])
-        if systems and module.spec.get("postcode_list"):
-            locale = locales.get(params.locale)
-            region = module.region and module.region[params.locale]
-            bought = sources.postcode_list(locale, params.seed, region)
+        if systems and spec.get("postcode_list"):
+            bought = sources.postcode_list(build.locale, params.seed, build.region)
             bought.to_csv(folder / "sources" / "postcode_demographics.csv", index=False)
     finally:
         writer.close()
@@ -231,7 +263,7 @@ def write_industry(
     dictionary += "\n" + _locale_note(params.locale)
     dictionary += _decay_note(params.locale)
     if systems or listed:
-        bought = bool(module.spec.get("postcode_list"))
+        bought = bool(spec.get("postcode_list"))
         dictionary += _sources_note(systems + listed, params, bought)
     (folder / "DATA_DICTIONARY.md").write_text(dictionary, encoding="utf-8")
     manifest = {
@@ -268,19 +300,21 @@ def _locale_note(locale: str) -> str:
     )
 
 
-def _reference_sources(name: str, params: Params, extracts) -> dict[str, pd.DataFrame]:
+def _reference_sources(build: Context, extracts) -> dict[str, pd.DataFrame]:
     """The systems' lists of reference tables (doctors, hospitals...), written at once."""
-    module = industry(name)
-    listed = module.spec.get("reference_systems", [])
+    listed = build.industry.spec.get("reference_systems", [])
     if not listed:
         return {}
-    locale = locales.get(params.locale)
-    window = Window(params.as_of_date, params.years)
-    tables = module.source_lists(reference_tables(name, params), locale)
+    tables = build.industry.source_lists(build.ref, build.locale)
     records, errors = [], []
     for system in listed:
         found, truth, corrupted = sources.reference_extract(
-            system, locale, window, params.seed, tables[system["table"]], params.dirty
+            system,
+            build.locale,
+            build.window,
+            build.params.seed,
+            tables[system["table"]],
+            build.params.dirty,
         )
         extracts.write(system["name"], found)
         records.append(truth)
@@ -369,11 +403,11 @@ def build(
 
 def check(name: str, params: Params) -> None:
     """Refuse, before anything is written, what cannot be built."""
-    module = industry(name)
-    if params.parts > block_count(name, params):
+    build = context(name, params)
+    if params.parts > build.blocks:
         raise ParameterError(
             f"parts ({params.parts:,}) cannot be more than the {name} build's blocks of "
-            f"customers ({block_count(name, params):,} of {module.block_size:,} customers)"
+            f"customers ({build.blocks:,} of {build.industry.block_size:,} customers)"
         )
 
 
