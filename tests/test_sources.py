@@ -13,6 +13,7 @@ import generator
 import generator.locales
 from generator import decay, sources
 from generator.builder import industry
+from generator.sources.formats import _pinyin as pinyin
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
@@ -98,7 +99,7 @@ def normalise(role, option, values: pd.Series, code: str, romanised: bool) -> pd
 def truth_value(role, option, state: pd.DataFrame, code: str, romanised: bool) -> pd.Series:
     given, family = state["given_name"].astype(str), state["family_name"].astype(str)
     if romanised:
-        given, family = given.map(sources._pinyin), family.map(sources._pinyin)
+        given, family = given.map(pinyin), family.map(pinyin)
     if role == "given_name":
         return given
     if role == "family_name":
