@@ -158,6 +158,14 @@ class Locale:
         """Characters a typing error can put in."""
         raise NotImplementedError
 
+    def numeral(self, k: int) -> str:
+        """A number as a name writes it (the second branch: 2, 二)."""
+        return str(k)
+
+    def short_city(self, city: str) -> str:
+        """A city's name as a business name uses it."""
+        return city
+
     def holidays(self, start: dt.date, end: dt.date) -> dict[dt.date, str]:
         years = range(start.year, end.year + 1)
         return dict(holidays.country_holidays(self.country, years=years))
@@ -237,6 +245,17 @@ class China(Locale):
     def typing_letters(self) -> str:
         names = list(CnPerson.first_names_male) + list(CnPerson.first_names_female)
         return "".join(sorted({ch for name in names for ch in name}))
+
+    def numeral(self, k: int) -> str:
+        """1 -> 一, 12 -> 十二, 35 -> 三十五 (up to 99)."""
+        digits = "零一二三四五六七八九"
+        tens, ones = divmod(k, 10)
+        if not tens:
+            return digits[ones]
+        return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
+
+    def short_city(self, city: str) -> str:
+        return city.removesuffix("市")  # 上海市 -> 美瑞上海4S店
 
 
 def _text(numbers: np.ndarray) -> pa.Array:

@@ -771,15 +771,10 @@ def _dealers(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
     names = []
     for c in city:
         count[c] = count.get(c, 0) + 1
-        place = c if locale.code == "en_US" else c.removesuffix("市")
-        suffix = (
-            "" if count[c] == 1 else (f" {count[c]}" if locale.code == "en_US" else f"{count[c]}号")
-        )
-        names.append(
-            f"{before} {place}{suffix}".strip()
-            if locale.code == "en_US"
-            else f"{before}{place}{suffix}{after}"
-        )
+        place = locale.short_city(c)
+        suffix = "" if count[c] == 1 else company["dealer_number"][locale.code].format(n=count[c])
+        name = company["dealer_name"][locale.code]
+        names.append(name.format(before=before, place=place, suffix=suffix, after=after).strip())
     opened = window.start - pd.to_timedelta(rng.integers(800, 7000, size=n), unit="D")
     return pd.DataFrame(
         {

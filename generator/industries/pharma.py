@@ -612,10 +612,10 @@ def _hospitals(seed, locale, geo, geo_region, people, n, state_column) -> pd.Dat
     name = []
     for c, d, t, k in zip(city, district, frame["tier"], same, strict=True):
         template = tiers[t]["name"]
-        number = str(k) if locale.code == "en_US" else _zh_number(k)
+        number = locale.numeral(k)
         label = template.format(city=c, district=d, n=number)
-        if "{n}" not in template and k > 1:
-            label += f" {k}" if locale.code == "en_US" else f"第{number}分院"
+        if "{n}" not in template and k > 1:  # the second hospital of a name: a branch
+            label += SPEC["hospital_branch"][locale.code].format(n=number)
         name.append(label)
     low = np.array([tiers[t]["beds"][0] for t in names])[tier]
     high = np.array([tiers[t]["beds"][1] for t in names])[tier]
@@ -631,15 +631,6 @@ def _hospitals(seed, locale, geo, geo_region, people, n, state_column) -> pd.Dat
             "beds": beds // 10 * 10,
         }
     )
-
-
-def _zh_number(k: int) -> str:
-    """1 -> 一, 12 -> 十二, 35 -> 三十五 (up to 99)."""
-    digits = "零一二三四五六七八九"
-    tens, ones = divmod(k, 10)
-    if not tens:
-        return digits[ones]
-    return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
 
 
 def _reps(seed, locale, window, people, n) -> pd.DataFrame:
