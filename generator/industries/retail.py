@@ -737,12 +737,12 @@ class RetailBlock(Block):
         self.pain_usage = np.array(list(b["pain_usage"]))[
             rng.choice(3, self.n, p=list(b["pain_usage"].values()))
         ]
-        self.redeemer = rng.beta(2, 3, self.n)  # cashes loyalty points in
+        self.redeemer = rng.beta(*b["loyalty"]["redeemer_beta"], self.n)  # cashes points in
         self.coupon_use = self.rng("coupon_use").beta(*b["coupon_use"], self.n)
         self.online = self.rng("online").beta(*SPEC["chain"]["online"], self.n)
         # where in each category's shelf a customer's usual product sits
         self.favourite = self.rng("favourites").random((self.n, len(CATEGORIES)))
-        self.taste = self.rng("taste").lognormal(0, 0.6, (self.n, len(BASKET)))
+        self.taste = self.rng("taste").lognormal(0, b["taste_sigma"], (self.n, len(BASKET)))
         stores = self.ref["stores"]
         home = rng.integers(0, len(stores), self.n)  # a store in the customer's own city if any
         by_city = {c: i for i, c in enumerate(stores["city"])}
@@ -776,7 +776,7 @@ class RetailBlock(Block):
         after their last day or past the future's end).
         """
         rng, spec = self.rng("lapses"), self.behaviour["lapses"]
-        self.lapse_rate = spec["monthly_hazard"] * rng.gamma(2.0, 0.5, self.n)
+        self.lapse_rate = spec["monthly_hazard"] * rng.gamma(*spec["rate_gamma"], self.n)
         shape = (self.n, spec["most"])
         away = rng.exponential(1.0, shape) * 30.44 / self.lapse_rate[:, None]
         sigma = spec["sigma"]
@@ -840,7 +840,7 @@ class RetailBlock(Block):
                     [base, np.full(len(others), float(category["other_buyers"][1]))]
                 )
                 who = np.concatenate([who, others])
-            cycle = base * rng.lognormal(0, 0.12, len(who))
+            cycle = base * rng.lognormal(0, self.behaviour["cycle_sigma"], len(who))
             self.cycle[who, code] = cycle
             if len(who) == 0:
                 continue
@@ -985,7 +985,9 @@ class RetailBlock(Block):
         spend = p["truth_spend"].to_numpy()[who]
         mean = b["discretionary_items_per_trip"] * spend
         count = np.where(
-            trips["planned"], 1 + rng.poisson(np.maximum(mean - 1, 0)), rng.poisson(mean * 0.4)
+            trips["planned"],
+            1 + rng.poisson(np.maximum(mean - 1, 0)),
+            rng.poisson(mean * b["items_on_a_consumables_trip"]),
         )
         item_trip = np.repeat(np.arange(n_trips), count)
         taste = self.taste
@@ -1036,7 +1038,8 @@ class RetailBlock(Block):
         unit_price = self.price[product - PRODUCT_BASE]
         redeems = (campaign > 0) & used
         discount = np.where(redeems, self.coupon[campaign], 0.0)
-        discount = np.minimum(discount, np.round(unit_price * quantity * 0.5, 2))
+        cap = b["coupon_discount_cap"]  # of the line's price
+        discount = np.minimum(discount, np.round(unit_price * quantity * cap, 2))
         amount = np.round(quantity * unit_price - discount, 2)
         # students see the trips up to the as-of date; the future's go to the truth
         future = trips["day"] >= self.seen
@@ -1096,12 +1099,15 @@ class RetailBlock(Block):
         table, count = self.catalogue
         usual = (self.favourite[who, codes] * count[codes]).astype(np.int64)
         other = (rng.random(len(codes)) * count[codes]).astype(np.int64)
-        out = table[codes, np.where(rng.random(len(codes)) < 0.7, usual, other)]
+        habit = self.behaviour["usual_product_share"]
+        out = table[codes, np.where(rng.random(len(codes)) < habit, usual, other)]
         pain = np.flatnonzero(codes == PAIN)
         if len(pain):
             brand = self.pain_brand[who[pain]]
             wants_store = np.where(
-                brand == "switcher", rng.random(len(pain)) < 0.5, brand == "store"
+                brand == "switcher",
+                rng.random(len(pain)) < self.behaviour["switcher_store_brand_share"],
+                brand == "store",
             )
             loyal = rng.random(len(pain)) < self.behaviour["brand_loyalty"]
             wants_store = np.where(loyal, wants_store, ~wants_store)
@@ -1187,15 +1193,17 @@ class RetailBlock(Block):
         stores = self.ref["stores"]["store_id"].to_numpy()
         topics = SCHEMA.table("complaints").column("topic").values
         channels = SCHEMA.table("complaints").column("channel").values
+        by_channel = [self.behaviour["complaint_channels"][c] for c in channels]
+        by_topic = [self.behaviour["complaint_topics"][t] for t in topics]
         return pd.DataFrame(
             {
                 "complaint_id": self.people["customer_id"].to_numpy()[who] * 100 + seq,
                 "customer_id": self.people["customer_id"].to_numpy()[who],
                 "store_id": stores[self.home[who]],
                 "received_on": self.window.start + pd.to_timedelta(day, unit="D"),
-                "channel": np.array(channels)[rng.choice(4, len(who), p=[0.4, 0.3, 0.15, 0.15])],
-                "topic": np.array(topics)[rng.choice(5, len(who), p=[0.3, 0.2, 0.2, 0.15, 0.15])],
-                "resolved": rng.random(len(who)) < 0.7,
+                "channel": np.array(channels)[rng.choice(len(channels), len(who), p=by_channel)],
+                "topic": np.array(topics)[rng.choice(len(topics), len(who), p=by_topic)],
+                "resolved": rng.random(len(who)) < self.behaviour["complaints_resolved"],
             }
         )
 
