@@ -253,7 +253,7 @@ def test_a_channels_cost_per_customer_is_near_its_plan(auto, pharma):
         (pharma, channels.patient_channels(pharma), "cost_per_patient"),
     ):
         industry = ds.manifest["industry"]
-        plan = pd.Series(industry_module(industry).SPEC["acquisition"]["cost"][ds.locale])
+        plan = pd.Series(industry_module(industry).spec["acquisition"]["cost"][ds.locale])
         ratio = table[column] / plan.reindex(table.index)
         assert ratio.between(0.6, 1.6).all(), ratio
 
