@@ -25,7 +25,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from generator import __version__, decay, integrity, locales, population, registry, sources
-from generator.estimates import SMALL, check_space, estimate
+from generator.estimates import preflight
 from generator.locales import Locale
 from generator.params import ParameterError, Params
 from generator.population import Window
@@ -379,11 +379,8 @@ def build(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"output path {out} is a file, not a folder")
-    estimates = [estimate(name, params) for name in names if block_count(name, params) > SMALL]
-    check_space(estimates, out)  # before anything is written
-    for guess in estimates:
-        if progress and guess.large:
-            print(f"building {guess}", file=sys.stderr, flush=True)
+    for guess in preflight(names, params, out, progress):  # refused before anything is written
+        print(f"building {guess}", file=sys.stderr, flush=True)
     out.mkdir(parents=True, exist_ok=True)
     if not os.access(out, os.W_OK):
         raise PermissionError(f"output folder {out} is not writable")

@@ -25,6 +25,11 @@ SMALL = 10
 # An estimate is said aloud (with progress on) from this size or time.
 LARGE_BYTES = 1 << 30
 LARGE_SECONDS = 60.0
+# A generous upper bound of a build's size, per customer, year of history and format: several
+# times what any industry writes (the supermarket, the biggest, about 0.7 kB in Parquet, 1.5 kB
+# in SQLite). When even the bound fits, no sample is built: the check costs nothing.
+BOUND_PER_CUSTOMER_YEAR = 16_000
+BOUND_FIXED = 50_000_000
 
 
 class TooBig(ValueError):
@@ -75,15 +80,40 @@ def estimate(name: str, params: Params) -> Estimate:
     )
 
 
+def bound(params: Params) -> int:
+    """Bytes a build with ``params`` writes at most (see :data:`BOUND_PER_CUSTOMER_YEAR`)."""
+    per_customer = BOUND_PER_CUSTOMER_YEAR * params.years * len(params.formats)
+    return BOUND_FIXED + params.customers * per_customer
+
+
+def preflight(names: list[str], params: Params, out: Path, progress: bool) -> list[Estimate]:
+    """Before a build writes anything: refuse it when it will not fit at ``out`` and, with
+    ``progress``, say how big a large one will be. Each industry's sample is built only when
+    it is needed: when the generous :func:`bound` does not fit, or to be said aloud."""
+    from generator.builder import context
+
+    free = _free(_existing(out))
+    big = [n for n in names if context(n, params).blocks > SMALL]
+    doubtful = bound(params) * len(big) * 1.1 > free
+    said = progress and bound(params) >= LARGE_BYTES
+    estimates = [estimate(name, params) for name in big] if doubtful or said else []
+    check_space(estimates, out)
+    return [e for e in estimates if progress and e.large]
+
+
+def _existing(out: Path) -> Path:
+    place = Path(out)
+    while not place.exists():  # the folder is made later: its nearest existing parent's disk
+        place = place.parent
+    return place
+
+
 def check_space(estimates: list[Estimate], out: Path) -> None:
     """Refuse builds whose estimated size will not fit in the free space at ``out``."""
     if not estimates:
         return
     need = sum(e.bytes for e in estimates)
-    place = Path(out)
-    while not place.exists():  # the folder is made later: its nearest existing parent's disk
-        place = place.parent
-    free = _free(place)
+    free = _free(_existing(out))
     if need * 1.1 > free:  # a margin for the estimate's error
         names = ", ".join(e.industry for e in estimates)
         raise TooBig(

@@ -6,9 +6,10 @@ import json
 import pytest
 
 import generator
-from generator import builder, estimates
+from generator import estimates
 from generator.builder import industry
 from generator.estimates import TooBig
+from generator.params import Params
 
 from conftest import cli
 
@@ -51,8 +52,24 @@ def test_a_typo_of_a_few_zeros_is_refused_at_once_with_the_size(tmp_path):
 
 def test_a_large_build_says_its_estimate_first(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(estimates, "LARGE_BYTES", 1)  # every build is large
-    monkeypatch.setattr(builder, "SMALL", 1)  # and estimated from two blocks on
+    monkeypatch.setattr(estimates, "SMALL", 1)  # and estimated from two blocks on
     customers = industry("bank").block_size + 500
     generator.build(["bank"], tmp_path, customers=customers, years=1, progress=True)
     said = capsys.readouterr().err
     assert f"building bank, {customers:,} customers: about " in said and " on disk, " in said
+
+
+def test_no_sample_is_built_when_even_the_generous_bound_fits(tmp_path, monkeypatch):
+    """The check costs nothing on a disk with room: the bound fits, so no block is built aside
+    (the time outside a parted build's workers stays a fraction of a second)."""
+
+    def refused(*args):
+        raise AssertionError("no sample should be built")
+
+    monkeypatch.setattr(estimates, "estimate", refused)
+    monkeypatch.setattr(
+        estimates, "_free", lambda place: 10 * estimates.bound(Params(customers=22_000, years=1))
+    )
+    customers = industry("retail").block_size * (estimates.SMALL + 1)
+    generator.build(["retail"], tmp_path, customers=customers, years=1, formats=("parquet",))
+    assert (tmp_path / "retail" / "manifest.json").exists()
