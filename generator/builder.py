@@ -159,15 +159,10 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
     return tables
 
 
-def block_count(name: str, params: Params) -> int:
-    """How many blocks of customers the build has."""
-    return context(name, params).blocks
-
-
 def part_blocks(name: str, params: Params, part: int) -> range:
     """The blocks part number ``part`` (0-based) of ``params.parts`` holds: a run of whole
     blocks, the same whoever writes it."""
-    total, parts = block_count(name, params), max(params.parts, 1)
+    total, parts = context(name, params).blocks, max(params.parts, 1)
     if not 0 <= part < parts:
         raise ValueError(f"part {part} is not one of the build's {parts} part(s)")
     return range(part * total // parts, (part + 1) * total // parts)  # none empty
@@ -191,7 +186,7 @@ def _arrow_block(name: str, params: Params, block_no: int) -> dict:
 
 
 def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
-    numbers = range(block_count(name, params))
+    numbers = range(context(name, params).blocks)
     bar = tqdm(total=len(numbers), desc=f"{name}", unit="block", disable=not progress, leave=False)
     workers = min(params.workers, os.cpu_count() or 1)
     try:

@@ -1,3 +1,4 @@
+import hashlib
 import shutil
 import sqlite3
 import subprocess
@@ -12,6 +13,16 @@ from course.checking import CheckFailed
 
 ROOT = Path(__file__).resolve().parent.parent
 MINICOURSE = ROOT / "tests" / "fixtures" / "minicourse"
+
+
+def files(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative path) with its sha256: two builds compared byte
+    for byte."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def cli(*args, cwd=ROOT) -> subprocess.CompletedProcess:

@@ -1,7 +1,6 @@
 """A build in parts on a Dask cluster: each part a task, the same bytes as a local build, and a
 killed worker's part written again, never half."""
 
-import hashlib
 import os
 import sys
 
@@ -10,20 +9,14 @@ import pytest
 import generator
 from generator import builder
 
+from conftest import files
+
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
 distributed = pytest.importorskip("distributed")
 
 SIZE = dict(customers=builder.industry("retail").block_size * 3 + 100, years=1)
 PARTS = dict(formats=("parquet",), parts=3)
-
-
-def files(folder):
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def cluster(**options):

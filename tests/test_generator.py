@@ -20,7 +20,7 @@ from generator.params import Params
 from generator.schema import Column, Schema, Table
 from generator.streams import share_table
 
-from conftest import ROOT, cli
+from conftest import ROOT, cli, files
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
@@ -32,14 +32,6 @@ def small_size(name):
 
 
 INDUSTRIES = list(generator.INDUSTRIES)
-
-
-def files(folder):
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module", params=INDUSTRIES)

@@ -5,7 +5,6 @@ weekdays and at higher rates, loyalty tiers follow nights and recency predicts n
 """
 
 import copy
-import hashlib
 import json
 
 import numpy as np
@@ -17,17 +16,11 @@ from generator import registry
 from generator.industries import hotel
 from generator.registry import SpecError
 
+from conftest import files
+
 pytestmark = pytest.mark.slow  # builds databases
 
 SIZE = dict(customers=4_000, years=2, seed=5)
-
-
-def files(folder):
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

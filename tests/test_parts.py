@@ -2,7 +2,6 @@
 and never half-written."""
 
 import errno
-import hashlib
 import json
 
 import duckdb
@@ -13,6 +12,8 @@ import generator
 from generator import builder, parts
 from generator.params import ParameterError
 
+from conftest import files
+
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
 INDUSTRIES = list(generator.INDUSTRIES)
@@ -21,14 +22,6 @@ INDUSTRIES = list(generator.INDUSTRIES)
 def size(name):
     """Three blocks of the industry and part of a fourth: three parts of unequal length."""
     return dict(customers=builder.industry(name).block_size * 3 + 100, years=1)
-
-
-def files(folder):
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
