@@ -284,8 +284,8 @@ def recent_contacts(ds, as_of, days: int = 365) -> pd.Series:
     of a campaign were not contacted."""
     day = pd.Timestamp(as_of).normalize()
     contacts = ds["campaign_contacts"]
-    sent = contacts["contacted_on" if "contacted_on" in contacts else "sent_on"]
-    inside = (contacts["test_group"] == "treatment") & periods.in_window(sent, day, days)
+    treated = contacts["test_group"] == "treatment"
+    inside = treated & periods.in_window(contacts["sent_on"], day, days)
     return contacts[inside].groupby("customer_id").size().rename("contacts")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from generator.population import CHANNELS
 from generator.schema import Column, Schema, Table
 from generator.streams import stream
 
@@ -84,6 +85,88 @@ def sent_dates(treated, launched_on) -> np.ndarray:
     the control group."""
     day = np.datetime64(pd.Timestamp(launched_on).date(), "s")
     return np.where(np.asarray(treated), day, np.datetime64("NaT", "s"))
+
+
+def campaigns_table(
+    offered: Column,
+    *,
+    meaning: str = "Marketing campaigns",
+    who: str = "customers",
+    launched: tuple[str, str] = ("Date the offers were sent", "发送日期"),
+    response: str = "Days after launch a purchase counts as a response",
+    offer: Column | None = None,
+) -> Table:
+    """The ``campaigns`` table every industry with campaigns has, its columns named and ordered
+    by the engine: number, name, what is offered (``offered``, the industry's own), channel,
+    launch day, response window, control share, the offer's value if any (``offer``) and who was
+    eligible. ``who`` names the people it went to and ``launched`` and ``response`` say what the
+    launch day and the response window mean in the industry, for the dictionary."""
+    C = Column
+    return Table(
+        "campaigns",
+        meaning,
+        "营销活动",
+        (
+            C("campaign_id", "int", "Campaign number", "活动编号"),
+            C("name", "str", "Campaign name", "活动名称"),
+            offered,
+            C("channel", "category", "Contact channel", "联系渠道", values=CHANNELS),
+            C("launched_on", "date", *launched),
+            C("response_days", "int", response, "响应期", unit="days"),
+            C(
+                "holdout_share",
+                "float",
+                f"Share of eligible {who} held out as control",
+                "对照组比例",
+            ),
+            *((offer,) if offer else ()),
+            C("eligibility", "str", "Who was eligible", "目标人群"),
+        ),
+        key=("campaign_id",),
+    )
+
+
+def contacts_table(
+    customer: Column,
+    *,
+    meaning: str = "Eligible customers: contacted (treatment) or held out",
+    sent: tuple[str, str] = ("Date the offer was sent (treatment only)", "发送日期"),
+    responded: str = "",
+    extra: tuple[Column, ...] = (),
+) -> Table:
+    """The ``campaign_contacts`` table: every eligible customer of every campaign, in its test
+    group, with the channel and the day sent (the engine's names); then the industry's own
+    columns (``extra``) and, where the response is a fact of the contact itself, ``responded``
+    (its meaning; an industry whose responses are rows of their own leaves it out)."""
+    C = Column
+    columns = (
+        C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
+        customer,
+        C(
+            "test_group",
+            "category",
+            "treatment (contacted) or control (held out)",
+            "分组",
+            values=GROUPS,
+        ),
+        C(
+            "channel",
+            "category",
+            "Channel used (treatment) or that would have been used",
+            "渠道",
+            values=CHANNELS,
+        ),
+        C("sent_on", "date", *sent, nullable=True),
+        *extra,
+        *((C("responded", "bool", responded, "是否响应"),) if responded else ()),
+    )
+    return Table(
+        "campaign_contacts",
+        meaning,
+        "活动名单(含对照组)",
+        columns,
+        key=("campaign_id", "customer_id"),
+    )
 
 
 def truth_table(who: str = "customer", response: str = "responding") -> Table:

@@ -82,8 +82,8 @@ def test_no_contact_on_a_refused_channel(data):
     )
     assert consent.astype(bool).all()
     treated = contacts.test_group == "treatment"
-    assert contacts.contacted_on[treated].notna().all()
-    assert contacts.contacted_on[~treated].isna().all()
+    assert contacts.sent_on[treated].notna().all()
+    assert contacts.sent_on[~treated].isna().all()
     phone = contacts.channel == "phone"
     assert contacts.call_seconds[phone & treated].notna().all()
     assert contacts.call_seconds[~(phone & treated)].isna().all()

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from generator import acquisition, arrays, population
+from generator import acquisition, arrays, outlets, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
 from generator.industries.auto_campaign import service_chances, trade_in_chances
@@ -25,7 +25,7 @@ from generator.locales import Locale
 from generator.population import Window
 from generator.registry import Industry, load_spec
 from generator.schema import Column, Schema, Table
-from generator.streams import SHARE_CELLS, choose, cumulative, share_table, stream
+from generator.streams import SHARE_CELLS, choose, cumulative, share_table
 
 SPEC = load_spec(__file__)  # checked against its schema
 SOURCES = tuple(SPEC["population"]["acquisition_sources"])
@@ -230,19 +230,12 @@ SCHEMA = Schema(
     title=SPEC["title"],
     notes=tuple(SPEC["sources"]),
     tables=(
-        Table(
-            "dealers",
+        outlets.table(
+            SPEC["outlets"],
             "The brand's dealers",
             "经销商",
-            (
-                C("dealer_id", "int", "Dealer number", "经销商编号"),
-                C("name", "str", "Dealer name", "经销商名称"),
-                C("city", "str", "City", "城市"),
-                C("region", "str", "State or province", "州/省"),
-                C("opened_on", "date", "Opening date", "开业日期"),
-                C("service_bays", "int", "Workshop bays", "维修工位", check="service_bays > 0"),
-            ),
-            key=("dealer_id",),
+            C("service_bays", "int", "Workshop bays", "维修工位", check="service_bays > 0"),
+            ("Dealer", "经销商"),
         ),
         Table(
             "models",
@@ -510,64 +503,21 @@ SCHEMA = Schema(
             key=("page_view_id",),
             indexes=("viewed_at",),
         ),
-        Table(
-            "campaigns",
-            "Marketing campaigns to owners",
-            "营销活动",
-            (
-                C("campaign_id", "int", "Campaign number", "活动编号"),
-                C("name", "str", "Campaign name", "活动名称"),
-                C("kind", "category", "Kind of campaign", "活动类型", values=CAMPAIGN_KINDS),
-                C("channel", "category", "Contact channel", "联系渠道", values=population.CHANNELS),
-                C("launched_on", "date", "Date the messages were sent", "发送日期"),
-                C(
-                    "response_days",
-                    "int",
-                    "Days after launch a service (reminder) or a purchase (trade-in) counts",
-                    "响应期",
-                    unit="days",
-                ),
-                C(
-                    "holdout_share",
-                    "float",
-                    "Share of eligible owners held out as control",
-                    "对照组比例",
-                ),
-                C("offer_value", "money", "Voucher or trade-in bonus", "优惠金额", unit="currency"),
-                C("eligibility", "str", "Who was eligible", "目标人群"),
+        campaign_engine.campaigns_table(
+            C("kind", "category", "Kind of campaign", "活动类型", values=CAMPAIGN_KINDS),
+            meaning="Marketing campaigns to owners",
+            who="owners",
+            launched=("Date the messages were sent", "发送日期"),
+            response="Days after launch a service (reminder) or a purchase (trade-in) counts",
+            offer=C(
+                "offer_value", "money", "Voucher or trade-in bonus", "优惠金额", unit="currency"
             ),
-            key=("campaign_id",),
         ),
-        Table(
-            "campaign_contacts",
-            "Eligible owners: contacted (treatment) or held out",
-            "活动名单(含对照组)",
-            (
-                _campaign,
-                _customer,
-                C(
-                    "test_group",
-                    "category",
-                    "treatment (contacted) or control (held out)",
-                    "分组",
-                    values=campaign_engine.GROUPS,
-                ),
-                C(
-                    "channel",
-                    "category",
-                    "Channel used (treatment) or that would have been used",
-                    "渠道",
-                    values=population.CHANNELS,
-                ),
-                C("sent_on", "date", "Date sent (treatment only)", "发送日期", nullable=True),
-                C(
-                    "responded",
-                    "bool",
-                    "Came for a scheduled service (reminder) or bought a new car (trade-in)",
-                    "是否响应",
-                ),
-            ),
-            key=("campaign_id", "customer_id"),
+        campaign_engine.contacts_table(
+            _customer,
+            meaning="Eligible owners: contacted (treatment) or held out",
+            sent=("Date sent (treatment only)", "发送日期"),
+            responded="Came for a scheduled service (reminder) or bought a new car (trade-in)",
         ),
         Table(
             "customer_truth",
@@ -751,41 +701,12 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
     """Dealers, models, unit costs, campaigns (the same whatever the number of ``customers``)
     and the spend per acquisition channel (planned for that many customers)."""
     return {
-        "dealers": _dealers(seed, locale, window),
+        "dealers": outlets.draw(seed, "auto", SPEC["outlets"], SPEC["company"], locale, window),
         "models": _models(locale),
         "unit_costs": _unit_costs(locale),
         "channel_spend": acquisition.channel_spend(seed, "auto", SPEC, locale, window, customers),
         "campaigns": _campaigns(locale, window),
     }
-
-
-def _dealers(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
-    rng = stream(seed, "auto.dealers")
-    company = SPEC["company"]
-    region = company["region"][locale.code]
-    cities = locale.cities(region)
-    n = company["dealers"]
-    city = np.resize(cities.index.to_numpy(object), n)  # the biggest cities, the first twice
-    before, after = company["dealer_words"][locale.code]
-    count: dict[str, int] = {}
-    names = []
-    for c in city:
-        count[c] = count.get(c, 0) + 1
-        place = locale.short_city(c)
-        suffix = "" if count[c] == 1 else company["dealer_number"][locale.code].format(n=count[c])
-        name = company["dealer_name"][locale.code]
-        names.append(name.format(before=before, place=place, suffix=suffix, after=after).strip())
-    opened = window.start - pd.to_timedelta(rng.integers(800, 7000, size=n), unit="D")
-    return pd.DataFrame(
-        {
-            "dealer_id": np.arange(1, n + 1),
-            "name": names,
-            "city": city.astype(str),
-            "region": region,
-            "opened_on": opened.normalize(),
-            "service_bays": rng.integers(6, 30, size=n),
-        }
-    )
 
 
 def _models(locale: Locale) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from generator import arrays, costs, population
+from generator import arrays, costs, outlets, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
 from generator.industries.bank_campaign import response_chances
@@ -26,7 +26,6 @@ from generator.locales import Locale
 from generator.population import Window
 from generator.registry import Industry, load_spec
 from generator.schema import Column, Schema, Table
-from generator.streams import stream
 
 SPEC = load_spec(__file__)  # checked against its schema
 TYPES = tuple(SPEC["product_types"])  # current first: every customer's primary account
@@ -121,19 +120,12 @@ SCHEMA = Schema(
     title=SPEC["title"],
     notes=tuple(SPEC["sources"]),
     tables=(
-        Table(
-            "branches",
+        outlets.table(
+            SPEC["outlets"],
             "The bank's branches",
             "网点",
-            (
-                C("branch_id", "int", "Branch number", "网点编号"),
-                C("name", "str", "Branch name", "网点名称"),
-                C("city", "str", "City", "城市"),
-                C("region", "str", "State or province", "州/省"),
-                C("opened_on", "date", "Opening date", "开业日期"),
-                C("staff", "int", "Staff at the branch", "员工人数", check="staff > 0"),
-            ),
-            key=("branch_id",),
+            C("staff", "int", "Staff at the branch", "员工人数", check="staff > 0"),
+            ("Branch", "网点"),
         ),
         Table(
             "products",
@@ -250,61 +242,16 @@ SCHEMA = Schema(
             ),
             key=("account_id", "month_end"),
         ),
-        Table(
-            "campaigns",
-            "Marketing campaigns",
-            "营销活动",
-            (
-                C("campaign_id", "int", "Campaign number", "活动编号"),
-                C("name", "str", "Campaign name", "活动名称"),
-                C("product_type", "category", "Product offered", "推广产品", values=TYPES),
-                C("channel", "category", "Contact channel", "联系渠道", values=population.CHANNELS),
-                C("launched_on", "date", "First day of contact", "开始日期"),
-                C(
-                    "response_days",
-                    "int",
-                    "Days after launch an opened product counts as a response",
-                    "响应期",
-                    unit="days",
-                ),
-                C(
-                    "holdout_share",
-                    "float",
-                    "Share of eligible customers held out as control",
-                    "对照组比例",
-                ),
-                C("eligibility", "str", "Who was eligible", "目标人群"),
-            ),
-            key=("campaign_id",),
+        campaign_engine.campaigns_table(
+            C("product_type", "category", "Product offered", "推广产品", values=TYPES),
+            launched=("First day of contact", "开始日期"),
+            response="Days after launch an opened product counts as a response",
         ),
-        Table(
-            "campaign_contacts",
-            "Eligible customers: contacted (treatment) or held out (control)",
-            "活动名单(含对照组)",
-            (
-                C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
-                C("customer_id", "int", "Customer", "客户号", references="customers.customer_id"),
-                C(
-                    "test_group",
-                    "category",
-                    "treatment (contacted) or control (held out)",
-                    "分组",
-                    values=campaign_engine.GROUPS,
-                ),
-                C(
-                    "channel",
-                    "category",
-                    "Channel used (treatment) or that would have been used",
-                    "渠道",
-                    values=population.CHANNELS,
-                ),
-                C(
-                    "contacted_on",
-                    "date",
-                    "Date of the contact (treatment only)",
-                    "联系日期",
-                    nullable=True,
-                ),
+        campaign_engine.contacts_table(
+            C("customer_id", "int", "Customer", "客户号", references="customers.customer_id"),
+            meaning="Eligible customers: contacted (treatment) or held out (control)",
+            sent=("Date of the contact (treatment only)", "联系日期"),
+            extra=(
                 C(
                     "call_seconds",
                     "int",
@@ -315,7 +262,6 @@ SCHEMA = Schema(
                     unit="seconds",
                 ),
             ),
-            key=("campaign_id", "customer_id"),
         ),
         Table(
             "campaign_outcomes",
@@ -538,34 +484,11 @@ def holding_chance(name: str, relative: np.ndarray, first: np.ndarray, last: int
 def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
     """Branches, products and campaigns (the same whatever the number of ``customers``)."""
     return {
-        "branches": _branches(seed, locale, window),
+        "branches": outlets.draw(seed, "bank", SPEC["outlets"], SPEC["bank"], locale, window),
         "products": _products(locale),
         "service_costs": costs.service_costs(SPEC["service_costs"], locale),
         "campaigns": _campaigns(locale, window),
     }
-
-
-def _branches(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
-    rng = stream(seed, "bank.branches")
-    bank = SPEC["bank"]
-    region = bank["region"][locale.code]
-    cities = locale.cities(region)
-    n = bank["branches"]
-    city = rng.choice(cities.index.to_numpy(object), size=n, p=(cities / cities.sum()).to_numpy())
-    city = np.sort(city)
-    name, word = bank["name"][locale.code], bank["branch_word"][locale.code]
-    sep = locale.word_separator
-    opened = window.start - pd.to_timedelta(rng.integers(700, 15000, size=n), unit="D")
-    return pd.DataFrame(
-        {
-            "branch_id": np.arange(1, n + 1),
-            "name": [f"{name}{sep}{c}{sep}{word} {i + 1}" for i, c in enumerate(city)],
-            "city": city,
-            "region": region,
-            "opened_on": opened.normalize(),
-            "staff": rng.integers(6, 40, size=n),
-        }
-    )
 
 
 def _products(locale: Locale) -> pd.DataFrame:
@@ -802,7 +725,7 @@ class BankBlock(Block):
                 0,
             ).astype(np.int64)
             result["channel"] = c.channel
-            result["contacted_on"] = campaign_engine.sent_dates(treated, c.launched_on)
+            result["sent_on"] = campaign_engine.sent_dates(treated, c.launched_on)
             result["call_seconds"] = pd.array(
                 np.where(treated & (c.channel == "phone"), seconds, 0), dtype="Int64"
             )

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from generator import arrays, costs, population
+from generator import arrays, costs, outlets, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
 from generator.calendar import day_weights, sample_days
@@ -65,19 +65,12 @@ SCHEMA = Schema(
     title=SPEC["title"],
     notes=tuple(SPEC["sources"]),
     tables=(
-        Table(
-            "stores",
+        outlets.table(
+            SPEC["outlets"],
             "The chain's stores",
             "门店",
-            (
-                C("store_id", "int", "Store number", "门店编号"),
-                C("name", "str", "Store name", "门店名称"),
-                C("city", "str", "City", "城市"),
-                C("region", "str", "State or province", "州/省"),
-                C("opened_on", "date", "Opening date", "开业日期"),
-                C("floor_area_m2", "int", "Sales floor area", "营业面积", unit="m²"),
-            ),
-            key=("store_id",),
+            C("floor_area_m2", "int", "Sales floor area", "营业面积", unit="m²"),
+            ("Store", "门店"),
         ),
         Table(
             "products",
@@ -186,76 +179,12 @@ SCHEMA = Schema(
             ),
             key=("transaction_id", "kind"),
         ),
-        Table(
-            "campaigns",
-            "Marketing campaigns",
-            "营销活动",
-            (
-                C("campaign_id", "int", "Campaign number", "活动编号"),
-                C("name", "str", "Campaign name", "活动名称"),
-                C(
-                    "category",
-                    "category",
-                    "Promoted category",
-                    "推广品类",
-                    values=tuple(CATEGORIES),
-                ),
-                C("channel", "category", "Contact channel", "联系渠道", values=population.CHANNELS),
-                C("launched_on", "date", "Date the offers were sent", "发送日期"),
-                C(
-                    "response_days",
-                    "int",
-                    "Days after launch a purchase counts as a response",
-                    "响应期",
-                    unit="days",
-                ),
-                C(
-                    "holdout_share",
-                    "float",
-                    "Share of eligible customers held out as control",
-                    "对照组比例",
-                ),
-                C("coupon_value", "money", "Coupon discount", "优惠券面值", unit="currency"),
-                C("eligibility", "str", "Who was eligible", "目标人群"),
-            ),
-            key=("campaign_id",),
+        campaign_engine.campaigns_table(
+            C("category", "category", "Promoted category", "推广品类", values=tuple(CATEGORIES)),
+            offer=C("coupon_value", "money", "Coupon discount", "优惠券面值", unit="currency"),
         ),
-        Table(
-            "campaign_contacts",
-            "Eligible customers: contacted (treatment) or held out",
-            "活动名单(含对照组)",
-            (
-                C("campaign_id", "int", "Campaign", "活动编号", references="campaigns.campaign_id"),
-                _CUSTOMER,
-                C(
-                    "test_group",
-                    "category",
-                    "treatment (contacted) or control (held out)",
-                    "分组",
-                    values=campaign_engine.GROUPS,
-                ),
-                C(
-                    "channel",
-                    "category",
-                    "Channel used (treatment) or that would have been used",
-                    "渠道",
-                    values=population.CHANNELS,
-                ),
-                C(
-                    "sent_on",
-                    "date",
-                    "Date the offer was sent (treatment only)",
-                    "发送日期",
-                    nullable=True,
-                ),
-                C(
-                    "responded",
-                    "bool",
-                    "Bought the promoted category within the response window",
-                    "是否响应",
-                ),
-            ),
-            key=("campaign_id", "customer_id"),
+        campaign_engine.contacts_table(
+            _CUSTOMER, responded="Bought the promoted category within the response window"
         ),
         Table(
             "coupon_redemptions",
@@ -536,33 +465,11 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
     (The chain has the same stores whatever the number of ``customers``.)
     """
     return {
-        "stores": _stores(seed, locale, window),
+        "stores": outlets.draw(seed, "retail", SPEC["outlets"], SPEC["chain"], locale, window),
         "products": _products(seed, locale),
         "campaigns": _campaigns(locale, window),
         "service_costs": costs.service_costs(SPEC["service_costs"], locale),
     }
-
-
-def _stores(seed: int, locale: Locale, window: Window) -> pd.DataFrame:
-    rng = stream(seed, "retail.stores")
-    chain = SPEC["chain"]
-    region = chain["region"][locale.code]
-    cities = locale.cities(region)
-    n = chain["stores"]
-    city = rng.choice(cities.index.to_numpy(object), size=n, p=(cities / cities.sum()).to_numpy())
-    city = np.sort(city)
-    name = chain["name"][locale.code]
-    opened = window.start - pd.to_timedelta(rng.integers(400, 9000, size=n), unit="D")
-    return pd.DataFrame(
-        {
-            "store_id": np.arange(1, n + 1),
-            "name": [f"{name} {c} {i + 1}" for i, c in enumerate(city)],
-            "city": city,
-            "region": region,
-            "opened_on": opened.normalize(),
-            "floor_area_m2": rng.integers(8, 45, size=n) * 100,
-        }
-    )
 
 
 def _products(seed: int, locale: Locale) -> pd.DataFrame:
