@@ -635,9 +635,10 @@ def _hospitals(seed, locale, geo, geo_region, people, n, state_column) -> pd.Dat
 
 def _reps(seed, locale, window, people, n) -> pd.DataFrame:
     rng = stream(seed, "pharma.reps")
+    spec = SPEC["reps"]
     region = np.repeat(np.arange(len(people)), allocate(n, people))
-    female = rng.random(n) < 0.55
-    hired = window.start - pd.to_timedelta(rng.integers(30, 12 * 365, n), unit="D")
+    female = rng.random(n) < spec["female_share"]
+    hired = window.start - pd.to_timedelta(rng.integers(*spec["hired_days_before"], n), unit="D")
     return pd.DataFrame(
         {
             "rep_id": np.arange(1, n + 1),
@@ -653,7 +654,9 @@ def _doctors(seed, locale, hospitals, reps, n, people) -> tuple[pd.DataFrame, pd
     rng = stream(seed, "pharma.doctors")
     h = len(hospitals)
     tiers = SPEC["hospital_tiers"][locale.code]
-    size = hospitals["beds"].to_numpy() + 60.0
+    spec = SPEC["doctors"]
+    # a hospital's size: its beds and a few more, so a clinic without beds draws doctors too
+    size = hospitals["beds"].to_numpy() + spec["hospital_size_extra_beds"]
     # every hospital has a doctor; each region's other doctors follow its people (patients see
     # doctors of their own region), going to the region's hospitals by size
     hospital_region = hospitals["region_id"].to_numpy() - 1
@@ -666,8 +669,7 @@ def _doctors(seed, locale, hospitals, reps, n, people) -> tuple[pd.DataFrame, pd
         mine = np.flatnonzero(hospital_region == r)
         picks.append(mine[choose(rng, cumulative(size[mine]), int(spare[r]))])
     hospital = np.sort(np.concatenate(picks))
-    female = rng.random(n) < 0.5
-    spec = SPEC["doctors"]
+    female = rng.random(n) < spec["female_share"]
     specialty = choose(rng, cumulative([s["share"] for s in SPECIALTIES.values()]), n)
     label = locale.language
     specialty_names = np.array([s[label] for s in SPECIALTIES.values()], dtype=object)
@@ -878,7 +880,7 @@ class PharmaBlock(Block):
         segment = p["truth_segment"].cat.codes.to_numpy()
         a = np.array([s["adherence_a"] for s in segments.values()])[segment]
         b = np.array([s["adherence_b"] for s in segments.values()])[segment]
-        adherence = np.clip(rng.beta(a, b), 0.05, 0.995)
+        adherence = np.clip(rng.beta(a, b), *therapy["adherence_range"])
         adherence_programme = with_programme(adherence, programme["gap_closed"])
 
         # the first fill: the day of registration, or within the first pack for patients
