@@ -475,7 +475,7 @@ def holding_chance(name: str, relative: np.ndarray, first: np.ndarray, last: int
     p = t["holding"] * relative
     if name == "term_deposit":
         p = p * (last - first + 1) / np.maximum(seen - first, 1)
-    return np.clip(p, 0, 0.97)
+    return np.clip(p, 0, SPEC["holding_cap"])
 
 
 # ---------------------------------------------------------------- reference tables
@@ -546,8 +546,8 @@ def _campaigns(locale: Locale, window: Window) -> pd.DataFrame:
                 "launched_on": launched,
                 "response_days": c["window_days"],
                 "holdout_share": c["holdout"],
-                "eligibility": "customers for 90+ days without this product, consent to "
-                + c["channel"],
+                "eligibility": f"customers for {c['tenure_days']}+ days without this product, "
+                f"consent to {c['channel']}",
             }
         )
     return pd.DataFrame(rows, columns=[c.name for c in SCHEMA.table("campaigns").columns])
@@ -678,7 +678,8 @@ class BankBlock(Block):
             end = min(launch + c.response_days - 1, last)
             consent = self.people[f"consent_{c.channel}"].to_numpy()
             no_product = ~self.held[code] | (self.open[code] > launch)
-            eligible = (self.reg <= launch - 90) & (self.stop > end) & no_product & consent
+            tenure = self.reg <= launch - spec["tenure_days"]
+            eligible = tenure & (self.stop > end) & no_product & consent
             rng = self.rng(f"contact.{c.campaign_id}")
             answered = rng.random(self.n) < SPEC["offers"]["answered"].get(c.channel, 1.0)
             p_control, uplift = response_chances(
@@ -720,7 +721,7 @@ class BankBlock(Block):
                 answered[who],
                 np.round(
                     rng.uniform(*spec.get("call_seconds", [0, 1]), len(who))
-                    * np.where(responded, 1.5, 1.0)
+                    * np.where(responded, SPEC["offers"]["responder_call_length"], 1.0)
                 ),
                 0,
             ).astype(np.int64)
@@ -755,25 +756,30 @@ class BankBlock(Block):
         # the money an account starts with, in cents
         income = self.income[self.a_who]
         months = np.array([opening_months(t, self.locale.code) for t in TYPES])
-        size = lognormal_mean(rng, months[self.a_type] * income * self.wealth[self.a_who], 0.6)
+        mean = months[self.a_type] * income * self.wealth[self.a_who]
+        size = lognormal_mean(rng, mean, SPEC["balances"]["opening_sigma"])
         self.a_start = np.round(size * 100).astype(np.int64)  # deposit at opening (cents)
         self.a_target = self.a_start.copy()  # the balance the holder usually keeps
-        low, high = SPEC["money"]["mortgage_income_multiple"][self.locale.code]
+        money = SPEC["money"]
+        low, high = money["mortgage_income_multiple"][self.locale.code]
         principal = income * 12 * rng.uniform(low, high, m)
         principal = np.round(principal / 1000) * 1000 * 100  # cents, in thousands
         mortgage = self.a_type == TYPE["mortgage"]
         term = self._term_days(self.a_product)
         elapsed = np.clip(-self.a_open, 0, None)
-        remaining = np.clip(1 - elapsed / np.maximum(term, 1), 0.05, 1)
+        remaining = np.clip(1 - elapsed / np.maximum(term, 1), money["mortgage_least_remaining"], 1)
         self.a_principal = np.where(mortgage, np.round(principal * remaining), 0).astype(np.int64)
         card = self.a_type == TYPE["credit_card"]
         self.a_start = np.where(mortgage, -self.a_principal, self.a_start)
-        self.a_start = np.where(card, -np.round(income * 0.2 * 100), self.a_start).astype(np.int64)
+        owed = -np.round(income * money["card_balance_months_of_income"] * 100)
+        self.a_start = np.where(card, owed, self.a_start).astype(np.int64)
         self.a_start[self.a_type == TYPE["insurance"]] = 0
         before = self.a_open < 0
         self.opening = np.where(before, self.a_start, 0)
         # months left on a mortgage, for its monthly repayment
-        months_left = np.maximum(np.round((term - elapsed) / 30.44), 12)
+        months_left = np.maximum(
+            np.round((term - elapsed) / 30.44), money["mortgage_least_months_left"]
+        )
         r = self.rate[self.a_product] / 12
         with np.errstate(divide="ignore", invalid="ignore"):
             pay = np.where(
@@ -1018,7 +1024,11 @@ class BankBlock(Block):
             who,
             s_day[first_dip],
             np.full(n, KIND["transfer_in"]),
-            np.where(self.digital[self.a_who[who]] > 0.5, CHANNEL["mobile"], CHANNEL["branch"]),
+            np.where(
+                self.digital[self.a_who[who]] > SPEC["digital"]["mobile_top_up_above"],
+                CHANNEL["mobile"],
+                CHANNEL["branch"],
+            ),
             top_up[who],
         )
         return [
@@ -1055,8 +1065,8 @@ class BankBlock(Block):
             first, last = self.month_first[m], self.month_last[m]
             start_balance = balance.copy()
             balance += grid[:, m]
-            # credit cards: last month's statement is paid in full on the 20th
-            d = first + 19
+            # credit cards: last month's statement is paid in full on the spec's day (the 20th)
+            d = first + (SPEC["money"]["card_repayment_day"] - 1)
             ok = card[live(card, d) & (start_balance[card] < 0) & (d >= 0)]
             if len(ok):
                 amount = -start_balance[ok]

@@ -26,8 +26,11 @@ def response_chances(base, uplift, relative, sensitivity, answered):
     raises both; the rate sensitive are moved most; a customer who does not answer the phone
     (``answered`` false) is not moved at all. Used by the recorded campaigns and the simulator.
     """
-    p_control = np.clip(base * relative, 0, 0.5)
-    lift = uplift * (0.5 + sensitivity) * np.sqrt(relative)
+    from generator.industries import bank
+
+    offers = bank.SPEC["offers"]
+    p_control = np.clip(base * relative, 0, offers["control_cap"])
+    lift = uplift * (offers["uplift_sensitivity_offset"] + sensitivity) * np.sqrt(relative)
     return p_control, np.where(answered, lift, 0.0)
 
 
