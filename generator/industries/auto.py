@@ -54,7 +54,7 @@ PER_LEAD = 10
 PER_CUSTOMER_VISITS = 1000
 PER_CUSTOMER_PAGES = 100_000  # page views and web sessions are numbered within their customer
 LEAD_IN_DAYS = 400  # a car's service schedule is followed from this long before the window
-MAX_FOLLOWUPS = 6
+MAX_FOLLOWUPS = SPEC["funnel"]["max_followups"]  # per lead; at most 9 (PER_LEAD)
 
 
 # ---------------------------------------------------------------- general helpers
@@ -820,7 +820,7 @@ class AutoBlock(Block):
         self.loyalty = rng.beta(a[segment], b[segment])
         self.km = latent["annual_km"] * np.exp(
             rng.normal(0, latent["annual_km_sigma"], self.n)
-            + 0.5 * np.log(p["truth_activity"].to_numpy())
+            + latent["annual_km_activity_power"] * np.log(p["truth_activity"].to_numpy())
         )
         self.sensitivity = p["truth_price_sensitivity"].to_numpy()
         self.segment = segment
@@ -839,9 +839,10 @@ class AutoBlock(Block):
         td_rate = np.array(list(f["test_drive"].values()))
         sale_rate = np.array(list(f["sale_after_test_drive"].values()))
         src = np.minimum(source, len(LEAD_SOURCES) - 1)
-        boost = 2 * self.intent
+        boost = f["intent_boost"] * self.intent
+        most = f["max_chance"]
         td_day = self.reg + gamma_days(rng, f["days_to_test_drive"], self.n)
-        drove = lead & (rng.random(self.n) < np.clip(td_rate[src] * boost, 0, 0.95))
+        drove = lead & (rng.random(self.n) < np.clip(td_rate[src] * boost, 0, most))
         drove &= td_day <= self.last
         p_sale = np.where(drove, sale_rate[src], f["sale_without_test_drive"]) * boost
         wait = gamma_days(rng, f["days_to_sale"], self.n)
@@ -850,7 +851,7 @@ class AutoBlock(Block):
         late = late_rng.random(self.n) < f["late_sale_share"]
         wait = np.where(late, gamma_days(late_rng, f["late_days_to_sale"], self.n), wait)
         sale_day = np.where(drove, td_day, self.reg) + wait
-        bought = lead & (rng.random(self.n) < np.clip(p_sale, 0, 0.95)) & (sale_day <= self.last)
+        bought = lead & (rng.random(self.n) < np.clip(p_sale, 0, most)) & (sale_day <= self.last)
         sale_day = np.where(owner, self.reg, sale_day)
         bought |= owner
         # the model of interest by segment and trim by spending power; some buy another one
@@ -860,7 +861,9 @@ class AutoBlock(Block):
         u = rng.random(self.n)
         model = (cum[self.segment] < u[:, None]).sum(axis=1)
         spend = np.log(self.people["truth_spend"].to_numpy())
-        trim = np.clip(np.floor(1 + spend / 0.25 + rng.normal(0, 0.8, self.n)), 0, TRIMS - 1)
+        t = f["trim"]  # a trim up for each spend_step of log spending power
+        trim = t["typical"] + spend / t["spend_step"] + rng.normal(0, t["sigma"], self.n)
+        trim = np.clip(np.floor(trim), 0, TRIMS - 1)
         interest = model * TRIMS + trim.astype(np.int64)
         other = rng.integers(0, len(SPEC["models"]) * TRIMS, self.n)
         bought_model = np.where(rng.random(self.n) < f["other_model_share"], other, interest)
@@ -920,7 +923,9 @@ class AutoBlock(Block):
             top = np.minimum(end, self.last[who])
             day = launch + np.floor(r.random(len(who)) * (top - launch + 1)).astype(np.int64)
             in_window = (planned[who] >= launch) & (planned[who] <= end)
-            later = end + 30 + np.floor(r.exponential(300, len(who))).astype(np.int64)
+            put_off = own["put_off"]  # who would have replaced in the window and did not
+            later = end + put_off["days_after_window"]
+            later = later + np.floor(r.exponential(put_off["mean_days"], len(who))).astype(np.int64)
             planned[who] = np.where(yes, day, np.where(in_window, later, planned[who]))
             same[who] = same[who] | yes
             respond_campaign[who[yes]] = c.campaign_id
@@ -947,24 +952,23 @@ class AutoBlock(Block):
         first = self._first_funnel()
         planned, same, replaced, trade_in_campaign, contacts = self._replacement(first)
         rng = self.rng("repurchase")
-        f = SPEC["funnel"]
+        f, own = SPEC["funnel"], SPEC["ownership"]
         # the replacement with the brand: a repeat lead shortly before, then the sale
         again = np.flatnonzero(replaced & same)
         again_day = planned[again]
-        lead_day = np.maximum(
-            again_day - gamma_days(rng, [2, 7], len(again)), np.maximum(self.reg[again] + 1, 0)
-        )
+        before = gamma_days(rng, f["repeat_lead_days_before_sale"], len(again))
+        lead_day = np.maximum(again_day - before, np.maximum(self.reg[again] + 1, 0))
         lead_day = np.minimum(lead_day, again_day)
         # before the window no lead was recorded; after the as-of date leads are not kept
         has_lead = (again_day >= 0) & (lead_day <= self.as_of)
         repeat_source = choose(rng, _shares(f["repeat_lead_sources"]), len(again))
         repeat_drove = has_lead & (rng.random(len(again)) < f["repeat_test_drive"])
         new_model = np.where(
-            rng.random(len(again)) < 0.6,
+            rng.random(len(again)) < own["same_model_share"],
             first["model"][again],
             rng.integers(0, len(SPEC["models"]) * TRIMS, len(again)),
         )
-        upgrade = rng.random(len(again)) < 0.4  # a higher trim than before
+        upgrade = rng.random(len(again)) < own["trim_upgrade_share"]  # a higher trim than before
         new_model = (
             new_model - new_model % TRIMS + np.minimum(new_model % TRIMS + upgrade, TRIMS - 1)
         )
@@ -986,7 +990,8 @@ class AutoBlock(Block):
         veh["until"] = np.minimum(stays, self.last[veh["index"]])
         order = np.lexsort((veh["n"], veh["index"]))
         veh = {k: v[order] for k, v in veh.items()}
-        veh["built"] = veh["day"] - self.rng("built").integers(20, 150, len(order))
+        built = self.rng("built").integers(*own["built_days_before_sale"], len(order))
+        veh["built"] = veh["day"] - built
         veh["vin"] = self._vins(veh)
         visits, reminder_contacts = self._service(veh)
         contacts += reminder_contacts
@@ -1066,7 +1071,8 @@ class AutoBlock(Block):
         model = np.concatenate([first["interest"][who1], new_model[has_lead]])
         dealer = np.concatenate([first["dealer"][who1], self.home[who2]])
         drove = np.concatenate([first["drove"][who1], repeat_drove[has_lead]])
-        repeat_td = np.minimum(lead_day[has_lead] + 1, again_day[has_lead])
+        repeat_td = lead_day[has_lead] + f["repeat_days_to_test_drive"]
+        repeat_td = np.minimum(repeat_td, again_day[has_lead])
         td_day = np.concatenate([first["td_day"][who1], repeat_td])
         camp = np.concatenate([np.zeros(len(who1), np.int64), campaign[who2]])
         order = np.lexsort((k, lead_who))
@@ -1109,7 +1115,8 @@ class AutoBlock(Block):
         row = np.repeat(np.arange(len(first_lead)), n_f)
         gap = gamma_days(rng, f["followup_gap_days"], len(row))
         day = created[first_lead][row] + arrays.run_cumsum(row, gap)
-        stop = np.where(drove[first_lead], td_day[first_lead], created[first_lead] + 45)
+        without = created[first_lead] + f["followup_days"]  # without a test drive
+        stop = np.where(drove[first_lead], td_day[first_lead], without)
         stop = np.minimum(stop, self.seen_last[fl_who])
         keep = day <= stop[row]
         row, day = row[keep], day[keep]
@@ -1119,9 +1126,10 @@ class AutoBlock(Block):
         seq = arrays.rank(row)
         is_last = np.r_[row[1:] != row[:-1], True] if len(row) else np.zeros(0, bool)
         drove_r = drove[first_lead][row]
-        outcome = np.where(rng.random(len(row)) < 0.45, 0, 1)
+        outcome = np.where(rng.random(len(row)) < f["followup_no_answer"], 0, 1)
         outcome = np.where(is_last & drove_r, 2, outcome)
-        outcome = np.where(is_last & ~drove_r & (rng.random(len(row)) < 0.5), 3, outcome)
+        gives_up = rng.random(len(row)) < f["last_followup_not_interested"]
+        outcome = np.where(is_last & ~drove_r & gives_up, 3, outcome)
         followups = pd.DataFrame(
             {
                 "followup_id": lead_id[first_lead][row] * PER_LEAD + seq,
@@ -1139,7 +1147,8 @@ class AutoBlock(Block):
         who = veh["index"]
         n = len(who)
         list_price = self.models["list_price"].to_numpy()[veh["model"]]
-        discount = own["max_discount"] * rng.random(n) * (0.3 + 0.7 * self.sensitivity[who])
+        low, per = own["discount_by_sensitivity"]
+        discount = own["max_discount"] * rng.random(n) * (low + per * self.sensitivity[who])
         trade_bonus = np.zeros(n)
         offer = self.ref["campaigns"].set_index("campaign_id")["offer_value"]
         responded = (veh["n"] == 1) & (campaign[who] > 0)
@@ -1207,7 +1216,8 @@ class AutoBlock(Block):
         car = np.repeat(np.arange(nv), n_steps)
         step = arrays.rank(car) - 1 + k0.astype(np.int64)[car]
         length = np.where(step == 0, first_gap[car], gap[car])
-        length = length * rng.gamma(25.0, 1 / 25.0, len(car))
+        k = s["interval_gamma_shape"]  # the spread: 1 / sqrt(k) of the interval
+        length = length * rng.gamma(k, 1 / k, len(car))
         when = np.round(base[car] + arrays.run_cumsum(car, length)).astype(np.int64)
         # the owner comes to the dealer for a scheduled service, less often after the warranty
         age = (when - veh["day"][car]) / 365.25
@@ -1216,8 +1226,10 @@ class AutoBlock(Block):
             s["dealer_share_in_warranty"],
             s["dealer_share_after_warranty"],
         )
-        share = share * (0.6 + 0.4 * self.loyalty[who][car] / 0.5).clip(0, 1.25)
-        comes = rng.random(len(car)) < np.clip(share, 0, 0.98)
+        by = s["dealer_share_by_loyalty"]
+        loyal = by["slope"] * self.loyalty[who][car] / by["reference_loyalty"]
+        share = share * (by["base"] + loyal).clip(0, by["most"])
+        comes = rng.random(len(car)) < np.clip(share, 0, s["max_dealer_share"])
         ok = comes & (when >= 0) & (when <= veh["until"][car])
         v, day = car[ok], when[ok]
         kind = np.where(step[ok] == 0, 0, 1)
@@ -1258,7 +1270,7 @@ class AutoBlock(Block):
                 alive, np.clip((np.minimum(until, end_c) - launch + 1) / c.response_days, 0, 1)
             )
             # an owner who is due comes with a chance that grows with their loyalty
-            p_due = spec["p_control"] * (0.5 + self.loyalty)
+            p_due = spec["p_control"] * (SPEC["response"]["due_by_loyalty"] + self.loyalty)
             p_control, uplift = service_chances(
                 p_due, spec["uplift"], self.loyalty, self.sensitivity, alive
             )
@@ -1288,7 +1300,8 @@ class AutoBlock(Block):
         daily = self.km[who] / 365.25
         # odometer: what was driven since the previous visit (or the sale), never backwards
         previous = np.where(arrays.starts(v), veh["day"][v], np.r_[0, day[:-1]])
-        driven = (day - previous) * daily * rng.gamma(8.0, 1 / 8.0, len(v))
+        k = s["driving_gamma_shape"]
+        driven = (day - previous) * daily * rng.gamma(k, 1 / k, len(v))
         # (the first visit's reading includes what the car did before the window)
         km = np.floor(arrays.run_cumsum(v, driven)).astype(np.int64) + arrays.rank(v)
         age = (day - veh["day"][v]) / 365.25
@@ -1297,7 +1310,9 @@ class AutoBlock(Block):
         price = self.money["service"] * np.where(
             kind == 2, s["repair_price"], s["maintenance_price"]
         )
-        price = price * rng.lognormal(0, 0.35, len(v)) * (1 + 0.3 * (veh["model"][v] % TRIMS) / 2)
+        trim = veh["model"][v] % TRIMS  # the top trim's work costs top_trim_premium more
+        premium = 1 + s["top_trim_premium"] * trim / (TRIMS - 1)
+        price = price * rng.lognormal(0, s["price_sigma"], len(v)) * premium
         cost = np.round(price, 2)
         revenue = np.where(warranty | (kind == 0), 0.0, cost)  # the first service is free
         # visits are numbered per customer in time order (days are in the window: 0..end)
@@ -1306,7 +1321,8 @@ class AutoBlock(Block):
             a[order] for a in (v, day, kind, who, km, warranty, revenue, cost)
         )
         visit_id = self.ids[who] * PER_CUSTOMER_VISITS + arrays.rank(who)
-        dealer = np.where(rng.random(len(v)) < 0.9, veh["dealer"][v], self.home[who])
+        selling = rng.random(len(v)) < s["selling_dealer_share"]
+        dealer = np.where(selling, veh["dealer"][v], self.home[who])
         w = np.flatnonzero(warranty)
         component = choose(rng, _shares(s["components"]), len(w))
         approved = rng.random(len(w)) < s["claim_approved"]
@@ -1344,7 +1360,8 @@ class AutoBlock(Block):
         m = SPEC["margins"]
         rng = self.rng("service_margin")
         margin = np.clip(
-            rng.normal(m["service_gross_margin"], m["service_margin_sigma"], len(price)), 0.1, 0.8
+            rng.normal(m["service_gross_margin"], m["service_margin_sigma"], len(price)),
+            *m["service_margin_range"],
         )
         return np.round(paid - price * (1 - margin), 2)
 
@@ -1375,8 +1392,10 @@ class AutoBlock(Block):
             a[keep] for a in (who, day, kind, dealer, repair, answered)
         )
         # loyal customers are more satisfied; repairs lower the score
-        mean = 6.0 + 4.0 * self.loyalty[who] - 1.2 * repair
-        score = np.clip(np.round(mean + rng.normal(0, 1.6, len(who))), 0, 10).astype(np.int64)
+        sc = s["score"]
+        mean = sc["base"] + sc["per_loyalty"] * self.loyalty[who] - sc["repair"] * repair
+        score = np.round(mean + rng.normal(0, sc["sigma"], len(who)))
+        score = np.clip(score, 0, 10).astype(np.int64)
         order = np.lexsort((kind, answered, who))
         who, kind, dealer, answered, score = (
             a[order] for a in (who, kind, dealer, answered, score)
@@ -1416,13 +1435,14 @@ class AutoBlock(Block):
         n_r = rng.poisson(base + per * intent)
         r = np.repeat(np.arange(len(who_l)), n_r)
         span = np.maximum(until - created + 1, 1)[r]
-        r_day = created[r] + np.floor(rng.random(len(r)) ** 1.5 * span).astype(np.int64)
+        skew = w["research_skew"]  # visits crowd towards the lead's day
+        r_day = created[r] + np.floor(rng.random(len(r)) ** skew * span).astype(np.int64)
         model_ids = self.models["model_id"].to_numpy()
         interest = leads["model_id"].to_numpy()[r]
         # ownership: visits to the owners' area and to book services while the car is kept
         first_day = np.maximum(veh["day"], 0)
         life = np.maximum(np.minimum(veh["until"], self.as_of) - first_day + 1, 0)
-        rate = w["owner_sessions_per_year"] * (0.5 + self.loyalty[veh["index"]])
+        rate = w["owner_sessions_per_year"] * (w["owner_loyalty_base"] + self.loyalty[veh["index"]])
         o = np.repeat(np.arange(len(life)), rng.poisson(rate * life / 365.25))
         o_day = first_day[o] + np.floor(rng.random(len(o)) * life[o]).astype(np.int64)
         # the visits of both kinds, each with its time of day and device
@@ -1452,7 +1472,8 @@ class AutoBlock(Block):
         shows = _SHOWS_MODEL[page]
         other = model_ids[rng.integers(0, len(model_ids), len(s))]
         shown = np.where(rng.random(len(s)) < w["other_model_share"], other, model[s])
-        dwell = 5 + np.floor(rng.exponential(w["seconds_per_page"], len(s))).astype(np.int64)
+        dwell = np.floor(rng.exponential(w["seconds_per_page"], len(s))).astype(np.int64)
+        dwell = w["min_seconds_per_page"] + dwell
         ended = np.cumsum(dwell)  # seconds since the block's first page began, at each page's end
         began = ended - dwell
         offset = began - began[first][s]  # seconds from the visit's start to each page

@@ -19,7 +19,13 @@ import pandas as pd
 from generator import population
 
 KINDS = ("service reminder", "trade-in offer", "lead follow-up")
-NOT_DUE = 0.25  # a reminder moves an owner serviced lately this much less than one who is due
+
+
+def _response() -> dict:
+    """The spec's response model (``auto`` imports this module, so it is read when used)."""
+    from generator.industries.auto import SPEC
+
+    return SPEC["response"]
 
 
 def service_chances(p_due, strength, loyalty, sensitivity, alive, need=1.0, repair_chance=0.0):
@@ -30,17 +36,22 @@ def service_chances(p_due, strength, loyalty, sensitivity, alive, need=1.0, repa
     owner whose service is due), ``p_due`` the chance the owner then comes to the brand's
     workshop; a repair may bring them in any time (``repair_chance``). The reminder moves the
     price sensitive (its voucher) and the less loyal (the loyal come anyway) most, and an owner
-    serviced lately little; ``strength`` sets its size; ``alive`` is the share of the window
-    the owner still has the car and is a customer. Used by the recorded campaigns (owners who
-    are due) and the simulator (anyone).
+    serviced lately little (``not_due`` as much as one who is due); ``strength`` sets its
+    size; ``alive`` is the share of the window the owner still has the car and is a customer.
+    Used by the recorded campaigns (owners who are due) and the simulator (anyone). The sizes
+    are the spec's ``response``.
     """
+    r = _response()
     p_control = (need * p_due + repair_chance) * alive
-    due = NOT_DUE + (1 - NOT_DUE) * need
-    uplift = strength * (0.4 + 1.2 * sensitivity) * (1.5 - loyalty) * due * alive
+    not_due = r["not_due"]
+    due = not_due + (1 - not_due) * need
+    low, per = r["offer_by_sensitivity"]
+    anyway = r["reminder_loyal_come_anyway"]
+    uplift = strength * (low + per * sensitivity) * (anyway - loyalty) * due * alive
     return p_control, uplift
 
 
-def schedule_need(since, gap, days, spread=0.2) -> np.ndarray:
+def schedule_need(since, gap, days, spread) -> np.ndarray:
     """The chance that a car last serviced ``since`` days ago, on a schedule of a service every
     ``gap`` days (give or take ``spread`` of it), is due in the next ``days`` days. Once overdue
     (the owner skipped a service elsewhere or not at all), the schedule's phase is unknown."""
@@ -50,7 +61,7 @@ def schedule_need(since, gap, days, spread=0.2) -> np.ndarray:
     return np.where(since < gap + 2 * sd, on_time, np.minimum(days / gap, 1.0))
 
 
-def trade_in_chances(base, strength, loyalty, sensitivity, alive, age_years, trade_in_age=4.0):
+def trade_in_chances(base, strength, loyalty, sensitivity, alive, age_years, trade_in_age):
     """Each owner's true chance of buying a new car of the brand in a trade-in offer's window
     without the offer (``p_control``) and what the offer adds (``uplift``).
 
@@ -58,12 +69,16 @@ def trade_in_chances(base, strength, loyalty, sensitivity, alive, age_years, tra
     them more often; the loyal buy the brand again. The bonus moves the price sensitive and the
     loyal most; a car younger than ``trade_in_age`` is seldom replaced, offer or not.
     ``strength`` sets the offer's size; ``alive`` is the share of the window the owner still has
-    the car and is a customer. Used by the recorded campaigns and the simulator.
+    the car and is a customer. Used by the recorded campaigns and the simulator. The sizes are
+    the spec's ``response``.
     """
+    r = _response()
+    t = r["trade_in"]
     older = np.clip((age_years - trade_in_age) / trade_in_age, 0, 1)
-    ready = np.clip(age_years / trade_in_age, 0, 1) ** 2
-    p_control = base * (0.5 + older) * (0.5 + loyalty) * alive * ready
-    uplift = strength * (0.4 + 1.2 * sensitivity) * (0.5 + loyalty) * alive * ready
+    ready = np.clip(age_years / trade_in_age, 0, 1) ** t["young_car_power"]
+    p_control = base * (t["older_base"] + older) * (t["loyalty_base"] + loyalty) * alive * ready
+    low, per = r["offer_by_sensitivity"]
+    uplift = strength * (low + per * sensitivity) * (t["loyalty_base"] + loyalty) * alive * ready
     return p_control, uplift
 
 
@@ -206,17 +221,27 @@ def _chances(ds, campaign: dict, owners: pd.DataFrame):
         gap = np.minimum(s["interval_days"], s["interval_km"] / daily)
         first = np.minimum(s["first_days"], s["first_km"] / daily)
         gap = np.where(owners["serviced"], gap, first)
-        need = schedule_need(owners["since_service"].to_numpy(), gap, campaign["response_days"])
+        spread = 1 / math.sqrt(s["interval_gamma_shape"])  # the schedule's, as in the build
+        need = schedule_need(
+            owners["since_service"].to_numpy(), gap, campaign["response_days"], spread
+        )
         # the owner comes to the brand's workshop less often once the warranty is over
         warranty = owners["age_days"].to_numpy() / 365.25 < s["warranty_years"]
         share = np.where(warranty, s["dealer_share_in_warranty"], s["dealer_share_after_warranty"])
-        p_due = np.clip(share * np.clip(0.6 + 0.8 * loyalty, 0, 1.25), 0, 0.98)
+        by = s["dealer_share_by_loyalty"]
+        factor = np.clip(
+            by["base"] + by["slope"] / by["reference_loyalty"] * loyalty, 0, by["most"]
+        )
+        p_due = np.clip(share * factor, 0, s["max_dealer_share"])
         repair = 1 - np.exp(-s["repairs_per_year"] * campaign["response_days"] / 365.25)
         p_control, uplift = service_chances(
             p_due, strength, loyalty, sensitivity, alive, need, repair
         )
         trim = (model.to_numpy() - MODEL_BASE) % TRIMS
-        price = s["maintenance_price"] * money["service"] * (1 + 0.15 * trim) * np.exp(0.35**2 / 2)
+        premium = 1 + s["top_trim_premium"] / (TRIMS - 1) * trim
+        price = (
+            s["maintenance_price"] * money["service"] * premium * np.exp(s["price_sigma"] ** 2 / 2)
+        )
         return p_control, uplift, price, price * SPEC["margins"]["service_gross_margin"]
     own = SPEC["ownership"]
     p_control, uplift = trade_in_chances(
@@ -229,7 +254,8 @@ def _chances(ds, campaign: dict, owners: pd.DataFrame):
         SPEC["eligibility"]["trade_in_age_years"],
     )
     uplift = uplift * timing(owners["replace_days"].to_numpy(), campaign["response_days"], sim)
-    discount = own["max_discount"] * 0.5 * (0.3 + 0.7 * sensitivity)
+    low, per = own["discount_by_sensitivity"]
+    discount = own["max_discount"] * 0.5 * (low + per * sensitivity)  # a uniform draw's mean
     list_price = models.loc[model, "list_price"].to_numpy()
     price = list_price * (1 - discount)
     used = SPEC["margins"]["used_vehicle_gross"] * money["vehicle"]
@@ -252,11 +278,12 @@ def _follow_up(ds, campaign: dict, ids: np.ndarray, holdout: float):
     response is a new car bought in the ``response_days`` (default 60).
 
     Without the call a prospect does what the hidden future says (a late sale, or none). The
-    call revives a lead with a chance of ``uplift`` × 2 × the prospect's purchase intent (1.5
-    times that after a test drive), falling by exp(−days since the lead / ``decay_days``), for
-    a prospect still a customer; a revived lead buys the model of interest, at the discount a
-    sale gets. Each call costs the channel's contact and a sales consultant's time (spec
-    ``simulator["lead follow-up"]``). Every listed customer must have such a lead.
+    call revives a lead with a chance of ``uplift`` × 2 (the funnel's ``intent_boost``) × the
+    prospect's purchase intent (1.5 times that after a test drive), falling by exp(−days since
+    the lead / ``decay_days``), for a prospect still a customer; a revived lead buys the model
+    of interest, at the discount a sale gets. Each call costs the channel's contact and a sales
+    consultant's time (spec ``simulator["lead follow-up"]``). Every listed customer must have
+    such a lead.
     """
     from generator import simulator
     from generator.industries.auto import SPEC
@@ -298,7 +325,7 @@ def _follow_up(ds, campaign: dict, ids: np.ndarray, holdout: float):
     intent = truth["purchase_intent"].to_numpy()
     revive = (
         sim["uplift"]
-        * 2
+        * SPEC["funnel"]["intent_boost"]
         * intent
         * np.where(drove, sim["test_drive"], 1.0)
         * np.exp(-age / sim["decay_days"])
@@ -309,7 +336,9 @@ def _follow_up(ds, campaign: dict, ids: np.ndarray, holdout: float):
     models = ds["models"].set_index("model_id")
     list_price = models.loc[lead["model_id"], "list_price"].to_numpy()
     sensitivity = truth["price_sensitivity"].to_numpy()
-    price = list_price * (1 - SPEC["ownership"]["max_discount"] * 0.5 * (0.3 + 0.7 * sensitivity))
+    own = SPEC["ownership"]
+    low, per = own["discount_by_sensitivity"]
+    price = list_price * (1 - own["max_discount"] * 0.5 * (low + per * sensitivity))
     unit_margin = price - models.loc[lead["model_id"], "unit_cost"].to_numpy()
     seed = ds.manifest["parameters"]["seed"]
     u = simulator.draws(seed, campaign, ids, ("group", "response"))
