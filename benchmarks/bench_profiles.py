@@ -8,15 +8,13 @@ from __future__ import annotations
 import os
 import time
 
-import pandas as pd
 from faker import Faker
 
-from generator import locales, streams
-from generator.industries.retail import BLOCK_SIZE, SPEC
-from generator.population import Window, customers
+from generator import builder, streams
+from generator.params import Params
+from generator.population import customers
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
-WINDOW = Window(pd.Timestamp("2025-12-31"), 3)
 
 
 def naive_faker_profiles(locale: str, n: int) -> float:
@@ -47,14 +45,13 @@ def best(measure, *args, runs: int = 3) -> float:
 
 
 def vectorised_profiles(locale: str, n: int) -> float:
-    spec, loc = SPEC["population"], locales.get(locale)
-    customers(
-        spec, loc, WINDOW, 1, 0, 1, BLOCK_SIZE, industry="retail"
-    )  # warm the vocabulary caches
+    build = builder.context("retail", Params(customers=n, seed=1, locale=locale))
+    size = build.industry.block_size
+    customers(build, 0, 1, size)  # warm the vocabulary caches
     start = time.perf_counter()
-    for number in range(-(-n // BLOCK_SIZE)):
-        first, count = streams.block(n, BLOCK_SIZE, number)
-        customers(spec, loc, WINDOW, 1, number, first, count, industry="retail")
+    for number in range(build.blocks):
+        first, count = streams.block(n, size, number)
+        customers(build, number, first, count)
     return n / (time.perf_counter() - start)
 
 

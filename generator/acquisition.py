@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from generator.locales import Locale
-from generator.population import LAST_REGISTRATION_DAYS, Window
+from generator.context import Context
+from generator.population import LAST_REGISTRATION_DAYS
 from generator.schema import Column, Table
 from generator.streams import stream
 
@@ -54,11 +54,10 @@ def table(channels: tuple[str, ...]) -> Table:
     )
 
 
-def channel_spend(
-    seed: int, industry: str, spec: dict, locale: Locale, window: Window, customers: int
-) -> pd.DataFrame:
-    """Spend per month and channel: ``spec`` is the industry's whole spec (its ``population``
-    and ``acquisition`` sections)."""
+def channel_spend(build: Context) -> pd.DataFrame:
+    """Spend per month and channel, from the industry's spec (its ``population`` and
+    ``acquisition`` sections), for the build's number of customers."""
+    spec, locale, window = build.industry.spec, build.locale, build.window
     plan = spec["acquisition"]
     cost = plan["cost"][locale.code]
     shares = spec["population"]["acquisition_sources"]
@@ -72,8 +71,8 @@ def channel_spend(
     first = months.astype("datetime64[D]")
     last = (months + 1).astype("datetime64[D]")
     overlap = (np.minimum(last, end) - np.maximum(first, start)).astype(np.int64)
-    per_day = customers * new_share / days
-    rng = stream(seed, f"{industry}.acquisition.spend")
+    per_day = build.params.customers * new_share / days
+    rng = stream(build.seed, f"{build.name}.acquisition.spend")
     frames = []
     for channel, per_customer in cost.items():
         expected = per_day * overlap * shares[channel] / total

@@ -1,9 +1,10 @@
 """One block of people, as every industry's generator starts from it.
 
 The builder draws a block's people (:func:`generator.population.customers`) and hands them,
-with the reference tables, to the industry's block class; the class makes every
-customer-dependent table of the block in ``tables()``. What all industries need first lives
-here once: the parameters, the people's ids and the industry's random streams.
+with the build context (:class:`generator.context.Context`), to the industry's block class;
+the class makes every customer-dependent table of the block in ``tables()``. What all
+industries need first lives here once: the build's seed, locale, window and reference tables,
+the people's ids and the industry's random streams.
 """
 
 from __future__ import annotations
@@ -12,24 +13,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from generator.locales import Locale
-from generator.population import Window
+from generator.context import Context
 from generator.streams import stream
 
 
 class Block:
     industry = ""  # names the random streams ("retail.trips", ...): set by each subclass
 
-    def __init__(
-        self,
-        seed: int,
-        locale: Locale,
-        window: Window,
-        ref: dict[str, pd.DataFrame],
-        block_no: int,
-        people: pd.DataFrame,
-    ):
-        self.seed, self.locale, self.window, self.ref = seed, locale, window, ref
+    def __init__(self, build: Context, block_no: int, people: pd.DataFrame):
+        self.seed, self.locale, self.window = build.seed, build.locale, build.window
+        self.ref = build.ref
         self.no, self.n = block_no, len(people)
         self.people = people
         self.ids = people["customer_id"].to_numpy()

@@ -25,8 +25,8 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from generator import __version__, decay, integrity, locales, population, registry, sources
+from generator.context import Context
 from generator.estimates import preflight
-from generator.locales import Locale
 from generator.params import ParameterError, Params
 from generator.population import Window
 from generator.registry import Industry
@@ -44,47 +44,11 @@ def industry(name: str) -> Industry:
     return registry.get(name)
 
 
-@dataclasses.dataclass(frozen=True)
-class Context:
-    """One industry's build, made once by :func:`context` and passed down: the industry, the
-    parameters, the locale, the window of days and where the customers live."""
-
-    industry: Industry
-    params: Params
-    locale: Locale
-    window: Window
-
-    @property
-    def name(self) -> str:
-        return self.industry.name
-
-    @property
-    def region(self) -> str | None:
-        """The state or province the company serves, or None for nationwide."""
-        return self.industry.region and self.industry.region[self.params.locale]
-
-    @property
-    def blocks(self) -> int:
-        """How many blocks of customers the build has."""
-        return -(-self.params.customers // self.industry.block_size)
-
-    @property
-    def ref(self) -> dict[str, pd.DataFrame]:
-        p = self.params
-        return _reference(self.name, p.seed, p.locale, p.as_of, p.years, p.customers)
-
-
 @functools.cache
 def context(name: str, params: Params) -> Context:
     """The build of ``name`` with ``params`` (an unknown industry is refused here)."""
     window = Window(params.as_of_date, params.years)
     return Context(industry(name), params, locales.get(params.locale), window)
-
-
-@functools.cache
-def _reference(name: str, seed: int, locale: str, as_of: str, years: int, customers: int):
-    window = Window(pd.Timestamp(as_of), years)
-    return industry(name).reference(seed, locales.get(locale), window, customers)
 
 
 def reference_tables(name: str, params: Params) -> dict[str, pd.DataFrame]:
@@ -111,9 +75,7 @@ def reference_blocks(name: str, params: Params) -> Iterator[dict[str, pd.DataFra
     :class:`generator.registry.Industry`); nothing for the others."""
     build = context(name, params)
     make = build.industry.reference_blocks
-    if make is None:
-        return iter(())
-    return make(params.seed, build.locale, build.window, build.ref)
+    return iter(()) if make is None else make(build)
 
 
 def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataFrame | pa.Table]:
@@ -123,34 +85,19 @@ def block_tables(name: str, params: Params, block_no: int) -> dict[str, pd.DataF
     With sources, each system's records are under ``sources/<system>``.
     """
     build = context(name, params)
-    company, locale, window, seed = build.industry, build.locale, build.window, params.seed
-    first, count = block(params.customers, company.block_size, block_no)
-    people = population.customers(
-        company.spec["population"],
-        locale,
-        window,
-        seed,
-        block_no,
-        first,
-        count,
-        build.region,
-        industry=name,
-    )
-    tables = company.block(seed, locale, window, build.ref, block_no, people).tables()
+    first, count = block(params.customers, build.industry.block_size, block_no)
+    people = population.customers(build, block_no, first, count)
+    tables = build.industry.block(build, block_no, people).tables()
     if not params.future:  # simulated all the same, so the rest is the same either way
         tables = {name: rows for name, rows in tables.items() if not name.startswith(FUTURE)}
-    events = decay.life_events(decay.rates(params.locale), locale, window, seed, block_no, people)
+    events = decay.life_events(build, block_no, people)
     tables["life_events"] = events
-    tables["customer_updates"] = decay.updates(
-        decay.reporting(params.locale), window, seed, block_no, events
-    )
-    systems = company.spec.get("systems", []) if params.sources else []
+    tables["customer_updates"] = decay.updates(build, block_no, events)
+    systems = build.industry.spec.get("systems", []) if params.sources else []
     if systems:
         records, corruptions = [], []
         for system in systems:
-            extract, truth, errors = sources.extract(
-                system, locale, window, seed, block_no, people, events, params.dirty
-            )
+            extract, truth, errors = sources.extract(build, system, block_no, people, events)
             tables[f"sources/{system['name']}"] = extract
             records.append(truth)
             corruptions.append(errors)
@@ -303,14 +250,7 @@ def _reference_sources(build: Context, extracts) -> dict[str, pd.DataFrame]:
     tables = build.industry.source_lists(build.ref, build.locale)
     records, errors = [], []
     for system in listed:
-        found, truth, corrupted = sources.reference_extract(
-            system,
-            build.locale,
-            build.window,
-            build.params.seed,
-            tables[system["table"]],
-            build.params.dirty,
-        )
+        found, truth, corrupted = sources.reference_extract(build, system, tables[system["table"]])
         extracts.write(system["name"], found)
         records.append(truth)
         errors.append(corrupted)

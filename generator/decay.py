@@ -25,8 +25,8 @@ import pandas as pd
 import pyarrow as pa
 
 from generator import arrays
-from generator.locales import Locale
-from generator.population import CHANNELS, Window
+from generator.context import Context
+from generator.population import CHANNELS
 from generator.schema import Column, Table
 from generator.streams import stream, uniform
 
@@ -116,21 +116,17 @@ def sources(locale: str) -> list[str]:
     return list(_table()["sources"][locale])
 
 
-def life_events(
-    rates: dict,
-    locale: Locale,
-    window: Window,
-    seed: int,
-    block: int,
-    people: pd.DataFrame,
-) -> pd.DataFrame:
-    """One row per life event of a block's customers, with the new values it brings.
+def life_events(build: Context, block: int, people: pd.DataFrame) -> pd.DataFrame:
+    """One row per life event of a block's customers, with the new values it brings, at the
+    :func:`rates` of the build's locale.
 
     An event happens between the customer's registration (or the window's start) and the
     as-of date; a move brings a whole new address in the customer's own state or province
     (most moves are local), a phone change a new number, a name change a new family name, a
     withdrawal names the channel.
     """
+    per_year = rates(build.params.locale)
+    locale, window, seed = build.locale, build.window, build.seed
     rng = stream(seed, "decay.events", block)
     n = len(people)
     start = np.datetime64(window.start.date(), "D")
@@ -147,16 +143,16 @@ def life_events(
         return who, day
 
     home = people["region"].to_numpy(dtype=object)
-    who, day = occur(rates["moves_per_year"] * years)
+    who, day = occur(per_year["moves_per_year"] * years)
     moved = locale.addresses_within(stream(seed, "decay.addresses", block), home[who])
     moved = {c: _text(moved[c]) for c in ADDRESS}
     parts.append(_frame(people, who, day, "moved", **moved))
-    who, day = occur(rates["phone_changes_per_year"] * years)
+    who, day = occur(per_year["phone_changes_per_year"] * years)
     phone_rng = stream(seed, "decay.phones", block)
     area = locale.addresses_within(phone_rng, home[who])["area_code"]
     phones = locale.phones(phone_rng, area)
     parts.append(_frame(people, who, day, "new_phone", phone=phones))
-    married = np.where(female, rates["marriage_name_changes_per_year"], 0.0)
+    married = np.where(female, per_year["marriage_name_changes_per_year"], 0.0)
     who, day = occur(married * years)
     first = arrays.starts(who)  # at most one name change each
     who, day = who[first], day[first]
@@ -164,7 +160,7 @@ def life_events(
     parts.append(_frame(people, who, day, "name_change", family_name=names))
     # a withdrawal concerns one channel, among those the customer had agreed to (and had not
     # withdrawn already: a consent is withdrawn once)
-    who, day = occur(rates["consent_withdrawals_per_year"] * years)
+    who, day = occur(per_year["consent_withdrawals_per_year"] * years)
     pick = rng.integers(0, len(CHANNELS), len(who))
     had = people[[f"consent_{c}" for c in CHANNELS]].to_numpy(bool)[who, pick]
     order = np.lexsort((day, pick, who))
@@ -178,14 +174,14 @@ def life_events(
     stopped = people["truth_stopped_on"].to_numpy().astype("datetime64[D]")
     birth = people["birth_date"].to_numpy().astype("datetime64[D]")
     age = (stopped - birth).astype(np.float64) / 365.25
-    share = rates["death_share_of_leavers_over_70"] * np.clip((age - 50) / 20, 0, 1.5)
+    share = per_year["death_share_of_leavers_over_70"] * np.clip((age - 50) / 20, 0, 1.5)
     dies = ~np.isnat(stopped) & (rng.random(n) < np.nan_to_num(share))
     who = np.flatnonzero(dies)
     parts.append(_frame(people, who, stopped[who], "died"))
     # e-mail boxes that stop working: a stream of their own, so the other events stay put
     email_rng = stream(seed, "decay.email", block)
     has_email = people["email"].notna().to_numpy()
-    expected = np.where(has_email, rates["email_closures_per_year"], 0.0) * years
+    expected = np.where(has_email, per_year["email_closures_per_year"], 0.0) * years
     who = np.repeat(np.arange(n), email_rng.poisson(expected))
     day = begins[who] + (email_rng.random(len(who)) * span[who]).astype("timedelta64[D]")
     first = arrays.starts(who)  # a box closes once
@@ -251,20 +247,22 @@ def _assemble(people: pd.DataFrame, parts: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(frame)
 
 
-def updates(reporting: dict, window: Window, seed: int, block: int, events: pd.DataFrame):
+def updates(build: Context, block: int, events: pd.DataFrame) -> pd.DataFrame:
     """The update feed of a block: the life events the company learnt of, with the date it
     learnt each (the event's date plus an exponential delay, by the as-of date at the
-    latest) and how (``reporting``: per kind, the share learnt, the mean delay, the source).
-    A closed e-mail box never appears: the company finds it only when mail to it bounces."""
-    rng = stream(seed, "decay.reports", block)
+    latest) and how (the :func:`reporting` of the build's locale: per kind, the share learnt,
+    the mean delay, the source). A closed e-mail box never appears: the company finds it only
+    when mail to it bounces."""
+    rules = reporting(build.params.locale)
+    rng = stream(build.seed, "decay.reports", block)
     n = len(events)
     draw, wait = rng.random(n), rng.exponential(1.0, n)
     kind = events["kind"].astype(str)
-    share = kind.map({k: r["share"] for k, r in reporting.items()}).to_numpy(float)
-    mean = kind.map({k: r["mean_lag_days"] for k, r in reporting.items()}).to_numpy(float)
+    share = kind.map({k: r["share"] for k, r in rules.items()}).to_numpy(float)
+    mean = kind.map({k: r["mean_lag_days"] for k, r in rules.items()}).to_numpy(float)
     changed = events["date"].to_numpy().astype("datetime64[D]")
     reported = changed + np.ceil(wait * mean).astype("timedelta64[D]")
-    keep = (draw < share) & (reported <= np.datetime64(window.as_of.date(), "D"))
+    keep = (draw < share) & (reported <= np.datetime64(build.window.as_of.date(), "D"))
     learnt = events[keep]
     frame = pd.DataFrame(
         {
@@ -278,7 +276,7 @@ def updates(reporting: dict, window: Window, seed: int, block: int, events: pd.D
         frame[column] = learnt[column].to_numpy()
     frame["channel"] = pd.Categorical(learnt["channel"].astype(object), categories=CHANNELS)
     frame["source"] = pd.Categorical(
-        kind[keep].map({k: r["source"] for k, r in reporting.items()}),
+        kind[keep].map({k: r["source"] for k, r in rules.items()}),
         categories=list(UPDATE_SOURCES),
     )
     return frame

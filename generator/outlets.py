@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from generator.context import Context
 from generator.locales import Locale
-from generator.population import Window
 from generator.schema import Column, Table
 from generator.streams import stream
 
@@ -49,12 +49,12 @@ def table(spec: dict, meaning: str, zh: str, size: Column, words: tuple[str, str
     )
 
 
-def draw(
-    seed: int, industry: str, spec: dict, company: dict, locale: Locale, window: Window
-) -> pd.DataFrame:
-    """The outlets of ``company`` (its ``name`` and ``region`` per locale), the same rows for the
-    same seed whatever else is built (their own random stream)."""
-    rng = stream(seed, f"{industry}.{spec['table']}")
+def draw(build: Context, spec: dict, company: dict) -> pd.DataFrame:
+    """The outlets of ``company`` (its ``name`` and ``region`` per locale) as ``spec`` (the
+    ``outlets`` section) says, the same rows for the same seed whatever else is built (their
+    own random stream, named by the industry)."""
+    locale, window = build.locale, build.window
+    rng = stream(build.seed, f"{build.name}.{spec['table']}")
     region = company["region"][locale.code]
     cities = locale.cities(region)
     n = spec["count"]

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from generator.locales import Locale
+from generator.context import Context
 from generator.schema import Column, Table
 from generator.streams import choose, cumulative, stream
 
@@ -180,31 +180,23 @@ def _email_shares(spec: dict, source: pd.Categorical) -> np.ndarray:
     return np.array([share[c] for c in source.categories])[source.codes]
 
 
-def customers(
-    spec: dict,
-    locale: Locale,
-    window: Window,
-    seed: int,
-    block: int,
-    first_id: int,
-    count: int,
-    region: str | None = None,
-    *,
-    industry: str,
-) -> pd.DataFrame:
-    """One block of customers with their public fields and latent traits (``truth_*`` columns).
+def customers(build: Context, block: int, first_id: int, count: int) -> pd.DataFrame:
+    """One block of customers with their public fields and latent traits (``truth_*`` columns),
+    ``count`` of them numbered from ``first_id``, in the build's region (or nationwide).
 
-    ``spec`` is the industry's ``population`` section: ``household_types``, ``income_bands``
-    (shares), ``acquisition_sources`` (shares), ``consent`` (share per channel),
-    ``email_share`` (one share, or a share per acquisition source), ``age``
+    The industry's spec says who they are in its ``population`` section: ``household_types``,
+    ``income_bands`` (shares), ``acquisition_sources`` (shares), ``consent`` (share per
+    channel), ``email_share`` (one share, or a share per acquisition source), ``age``
     ([min, max]), ``tenure_before_window_share`` and ``traits``: latent ``segments`` (each with
     a share, the mean log activity and spend, a Beta(a, b) price sensitivity and a hazard
     multiplier), the spread of activity and spend within a segment and the base monthly hazard
     of leaving for good.
 
-    ``industry`` names the random streams: two companies built with the same seed have
+    The industry's name names the random streams: two companies built with the same seed have
     different customers.
     """
+    spec, locale, window = build.industry.spec["population"], build.locale, build.window
+    seed, industry, region = build.seed, build.name, build.region
     rng = stream(seed, f"{industry}.population.people", block)
     n = count
     female = rng.random(n) < 0.51

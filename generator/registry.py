@@ -33,9 +33,11 @@ class SpecError(ValueError):
 class Industry:
     """What the engine needs of an industry.
 
-    The builder draws each block's people (:func:`generator.population.customers`, from
+    The builder makes one build context (``build``, a :class:`generator.context.Context`: the
+    industry, the parameters, the locale, the window) and passes it, first, to everything
+    below it. It draws each block's people (:func:`generator.population.customers`, from
     ``spec["population"]``, in ``region[locale]`` or nationwide where ``region`` is None) and
-    hands them with the reference tables to ``block``, whose ``tables()`` makes every
+    hands them with the context to ``block``, whose ``tables()`` makes every
     customer-dependent table of the block; the life events, the source extracts and every file
     are the engine's.
     """
@@ -43,16 +45,17 @@ class Industry:
     name: str
     spec: dict[str, Any]
     schema: Any  # generator.schema.Schema: its tables, the truth under _truth/
-    #: (seed, locale, window, ref, block_no, people) -> an object whose tables() gives the block
+    #: (build, block_no, people) -> an object whose tables() gives the block
     block: type
     block_size: int  # customers per block: a few hundred thousand event rows
     people: str  # the table of the people each block is made of (customers, patients...)
     events: tuple[str, ...]  # its event tables, the hidden future's included (benchmarks)
-    #: (seed, locale, window, customers) -> the tables that do not depend on customer blocks
+    #: (build) -> the tables that do not depend on customer blocks (``build.ref``), from the
+    #: build's seed, locale, window and number of customers alone: they are made once for those
     reference: Callable[..., dict]
     company: dict[str, str]  # the company's name per locale
     region: dict[str, str] | None = None  # where the customers live per locale; None: anywhere
-    #: (seed, locale, window, ref) -> reference events a part at a time (pharma's calls)
+    #: (build) -> reference events a part at a time (pharma's calls)
     reference_blocks: Callable[..., Iterator[dict]] | None = None
     #: (ref, locale) -> the reference tables the reference systems list (with --sources)
     source_lists: Callable[..., dict] | None = None

@@ -4,27 +4,31 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator import decay, locales, streams
-from generator.industries.retail import BLOCK_SIZE, SPEC
-from generator.population import Window, customers
+from generator import builder, decay, locales, streams
+from generator.params import Params
+from generator.population import customers
 
-WINDOW = Window(pd.Timestamp("2025-12-31"), 3)
 # published yearly ranges (see generator/data/decay.json): moves, family-name changes of women
 MOVES = {"en_US": (0.08, 0.11), "zh_CN": (0.03, 0.08)}
 
 
+def retail(code: str, seed: int):
+    """The build context of 6,000 retail customers in ``code``."""
+    params = Params(customers=6000, seed=seed, locale=code, as_of="2025-12-31", years=3)
+    return builder.context("retail", params)
+
+
+WINDOW = retail("en_US", 3).window
+
+
 @pytest.fixture(scope="module", params=["en_US", "zh_CN"])
 def block(request):
-    locale = locales.get(request.param)
-    region = SPEC["chain"]["region"][request.param]
+    build = retail(request.param, 3)
     people, events = [], []
-    for number in range(-(-6000 // BLOCK_SIZE)):
-        first, count = streams.block(6000, BLOCK_SIZE, number)
-        p = customers(
-            SPEC["population"], locale, WINDOW, 3, number, first, count, region, industry="retail"
-        )
-        rates = decay.rates(request.param)
-        events.append(decay.life_events(rates, locale, WINDOW, 3, number, p))
+    for number in range(build.blocks):
+        first, count = streams.block(build.params.customers, build.industry.block_size, number)
+        p = customers(build, number, first, count)
+        events.append(decay.life_events(build, number, p))
         people.append(p)
     return request.param, pd.concat(people, ignore_index=True), pd.concat(events)
 
@@ -86,10 +90,10 @@ def test_state_at_applies_the_latest_event(block):
 
 
 def test_the_same_block_gives_the_same_events():
-    locale = locales.get("en_US")
-    p = customers(SPEC["population"], locale, WINDOW, 5, 2, 4001, 300, industry="retail")
-    one = decay.life_events(decay.rates("en_US"), locale, WINDOW, 5, 2, p)
-    two = decay.life_events(decay.rates("en_US"), locale, WINDOW, 5, 2, p)
+    build = retail("en_US", 5)
+    p = customers(build, 2, 4001, 300)
+    one = decay.life_events(build, 2, p)
+    two = decay.life_events(build, 2, p)
     pd.testing.assert_frame_equal(one, two)
 
 

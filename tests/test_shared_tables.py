@@ -4,9 +4,8 @@ engine: the same columns under the same names, whatever the industry calls its o
 import pandas as pd
 import pytest
 
-from generator import outlets
-from generator.locales import get as locale
-from generator.population import Window
+from generator import builder, outlets
+from generator.params import Params
 from generator.registry import get, names
 
 WITH_OUTLETS = [n for n in names() if "outlets" in get(n).spec]
@@ -45,13 +44,13 @@ def test_outlets_are_drawn_alone_the_same_and_named_from_the_spec(code):
         "name": {code: "{company}|{city}|{number}{nth}"}, "nth": {code: "#{n}"},
     }  # fmt: skip
     company = {"name": {code: "Co"}, "region": {"en_US": "OH", "zh_CN": "江苏省"}}
-    window = Window(pd.Timestamp("2024-12-31"), 1)
-    first = outlets.draw(1, "test", spec, company, locale(code), window)
-    again = outlets.draw(1, "test", spec, company, locale(code), window)
+    build = builder.context("retail", Params(seed=1, locale=code, as_of="2024-12-31", years=1))
+    first = outlets.draw(build, spec, company)
+    again = outlets.draw(build, spec, company)
     pd.testing.assert_frame_equal(first, again)
     assert list(first.columns) == ["kiosk_id", "name", "city", "region", "opened_on", "staff"]
     assert first["staff"].isin([2, 4]).all()
-    days = (window.start - first["opened_on"]).dt.days
+    days = (build.window.start - first["opened_on"]).dt.days
     assert days.between(10, 19).all()
     # the biggest cities in turn: a city's second kiosk gets its nth
     assert first["name"].iloc[0] == f"Co|{first['city'].iloc[0]}|1"

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from generator import acquisition, arrays, outlets, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
+from generator.context import Context
 from generator.industries.auto_campaign import service_chances, trade_in_chances
 from generator.locales import Locale
 from generator.population import Window
@@ -697,14 +698,15 @@ SCHEMA = Schema(
 # ---------------------------------------------------------------- reference tables
 
 
-def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
-    """Dealers, models, unit costs, campaigns (the same whatever the number of ``customers``)
-    and the spend per acquisition channel (planned for that many customers)."""
+def reference(build: Context) -> dict[str, pd.DataFrame]:
+    """Dealers, models, unit costs, campaigns (the same whatever the number of customers) and
+    the spend per acquisition channel (planned for the build's customers)."""
+    locale, window = build.locale, build.window
     return {
-        "dealers": outlets.draw(seed, "auto", SPEC["outlets"], SPEC["company"], locale, window),
+        "dealers": outlets.draw(build, SPEC["outlets"], SPEC["company"]),
         "models": _models(locale),
         "unit_costs": _unit_costs(locale),
-        "channel_spend": acquisition.channel_spend(seed, "auto", SPEC, locale, window, customers),
+        "channel_spend": acquisition.channel_spend(build),
         "campaigns": _campaigns(locale, window),
     }
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 from generator import arrays, costs, outlets, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
+from generator.context import Context
 from generator.industries.bank_campaign import response_chances
 from generator.locales import Locale
 from generator.population import Window
@@ -481,10 +482,11 @@ def holding_chance(name: str, relative: np.ndarray, first: np.ndarray, last: int
 # ---------------------------------------------------------------- reference tables
 
 
-def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
-    """Branches, products and campaigns (the same whatever the number of ``customers``)."""
+def reference(build: Context) -> dict[str, pd.DataFrame]:
+    """Branches, products and campaigns (the same whatever the number of customers)."""
+    locale, window = build.locale, build.window
     return {
-        "branches": outlets.draw(seed, "bank", SPEC["outlets"], SPEC["bank"], locale, window),
+        "branches": outlets.draw(build, SPEC["outlets"], SPEC["bank"]),
         "products": _products(locale),
         "service_costs": costs.service_costs(SPEC["service_costs"], locale),
         "campaigns": _campaigns(locale, window),

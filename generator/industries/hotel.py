@@ -15,8 +15,7 @@ import pandas as pd
 from generator import population
 from generator.blocks import Block
 from generator.calendar import day_weights, sample_days
-from generator.locales import Locale
-from generator.population import Window
+from generator.context import Context
 from generator.registry import Industry, load_spec
 from generator.schema import Column, Schema, Table
 from generator.streams import choose, cumulative, stream
@@ -155,9 +154,10 @@ SCHEMA = Schema(
 # ---------------------------------------------------------------- the hotels
 
 
-def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
+def reference(build: Context) -> dict[str, pd.DataFrame]:
     """The chain's hotels, in the locale's biggest cities (the same whatever the guests)."""
-    rng = stream(seed, "hotel.hotels")
+    locale = build.locale
+    rng = stream(build.seed, "hotel.hotels")
     geo = locale.geography.groupby([locale.region_column, "city"], observed=True)["weight"].sum()
     geo = geo.sort_values(ascending=False, kind="stable").head(CHAIN["cities"])
     n = CHAIN["hotels"][locale.code]

@@ -24,9 +24,9 @@ from generator import acquisition, arrays, population
 from generator.blocks import Block
 from generator.calendar import day_weights, sample_days
 from generator.campaigns import CONTACT_COST
+from generator.context import Context
 from generator.industries.pharma_campaign import gap_days, programme_gaps, with_programme
 from generator.locales import Locale
-from generator.population import Window
 from generator.registry import Industry, load_spec
 from generator.schema import Column, Schema, Table
 from generator.streams import choose, cumulative, stream
@@ -539,11 +539,12 @@ def _sizes(customers: int, regions: int) -> tuple[int, int, int]:
     return doctors, hospitals, reps
 
 
-def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
+def reference(build: Context) -> dict[str, pd.DataFrame]:
     """Regions, hospitals, reps, doctors (one per ~25 patients), products, the unit costs of
     serving doctors and patients and the spend per acquisition channel."""
+    seed, locale, window = build.seed, build.locale, build.window
     regions = SPEC["regions"][locale.code]
-    n_doctors, n_hospitals, n_reps = _sizes(customers, len(regions))
+    n_doctors, n_hospitals, n_reps = _sizes(build.params.customers, len(regions))
     geo = locale.geography
     state_column = locale.region_column
     region_of = {s: i for i, r in enumerate(regions) for s in r["states"]}
@@ -567,23 +568,22 @@ def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict
         "doctors": doctors,
         "products": products,
         "unit_costs": _unit_costs(locale),
-        "channel_spend": acquisition.channel_spend(seed, "pharma", SPEC, locale, window, customers),
+        "channel_spend": acquisition.channel_spend(build),
         "doctor_truth": truth,
     }
 
 
-def reference_blocks(
-    seed: int, locale: Locale, window: Window, ref: dict[str, pd.DataFrame]
-) -> Iterator[dict[str, pd.DataFrame]]:
+def reference_blocks(build: Context) -> Iterator[dict[str, pd.DataFrame]]:
     """The detailing calls, for ``DOCTORS_PER_BLOCK`` doctors at a time: an event table that
     grows with the number of doctors is never held whole (memory stays flat)."""
+    ref = build.ref
     doctors, truth = ref["doctors"], ref["doctor_truth"]
     for number, first in enumerate(range(0, len(doctors), DOCTORS_PER_BLOCK)):
         part = slice(first, first + DOCTORS_PER_BLOCK)
         calls = _detailing(
-            stream(seed, "pharma.detailing", number),
-            locale,
-            window,
+            stream(build.seed, "pharma.detailing", number),
+            build.locale,
+            build.window,
             doctors[part],
             truth[part],
             ref["products"],

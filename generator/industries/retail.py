@@ -17,6 +17,7 @@ from generator import arrays, costs, outlets, population
 from generator import campaigns as campaign_engine
 from generator.blocks import Block
 from generator.calendar import day_weights, sample_days
+from generator.context import Context
 from generator.industries.retail_campaign import response_chances
 from generator.locales import Locale
 from generator.population import Window
@@ -459,14 +460,15 @@ SCHEMA = Schema(
 # ---------------------------------------------------------------- reference tables
 
 
-def reference(seed: int, locale: Locale, window: Window, customers: int) -> dict[str, pd.DataFrame]:
+def reference(build: Context) -> dict[str, pd.DataFrame]:
     """The tables that do not depend on customers: stores, products, campaigns.
 
-    (The chain has the same stores whatever the number of ``customers``.)
+    (The chain has the same stores whatever the number of customers.)
     """
+    locale, window = build.locale, build.window
     return {
-        "stores": outlets.draw(seed, "retail", SPEC["outlets"], SPEC["chain"], locale, window),
-        "products": _products(seed, locale),
+        "stores": outlets.draw(build, SPEC["outlets"], SPEC["chain"]),
+        "products": _products(build.seed, locale),
         "campaigns": _campaigns(locale, window),
         "service_costs": costs.service_costs(SPEC["service_costs"], locale),
     }

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from generator import decay
-from generator.locales import Locale
-from generator.population import Window
+from generator.context import Context
 from generator.sources.codes import (
     KEY_SPACE,
     fields,
@@ -28,22 +27,21 @@ from generator.streams import stream
 
 
 def extract(
+    build: Context,
     system: dict,
-    locale: Locale,
-    window: Window,
-    seed: int,
     block: int,
     people: pd.DataFrame,
     events: pd.DataFrame | None,
-    dirty: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """One system's records of one block of customers: (records, source_records, corruptions).
+    """One system's records of one block of customers: (records, source_records, corruptions),
+    with errors at the build's ``dirty`` rate.
 
     Records are text, as the system would export them (missing values are None). ``people``
     may also be a list the system keeps of something else (doctors, hospitals: see
     :func:`reference_extract`), with ``events`` None: nothing about them changes.
     """
-    name, code = system["name"], locale.code
+    seed, window, dirty = build.seed, build.window, build.params.dirty
+    name, code = system["name"], build.locale.code
     rng = stream(seed, f"sources.{name}", block)
     extracted = window.as_of - pd.Timedelta(days=system["extract_days_before"])
     if events is None:
@@ -96,12 +94,10 @@ def extract(
     )
 
 
-def reference_extract(
-    system: dict, locale: Locale, window: Window, seed: int, table: pd.DataFrame, dirty: float
-):
+def reference_extract(build: Context, system: dict, table: pd.DataFrame):
     """A system's list of a reference table (e.g. the reps' list of doctors, a vendor's list of
     hospitals). ``table`` has the true id as ``customer_id`` and a column per field role."""
-    return extract(system, locale, window, seed, 0, table, None, dirty)
+    return extract(build, system, 0, table, None)
 
 
 def _keys(system: dict, ids: np.ndarray, copy_no: np.ndarray) -> np.ndarray:
