@@ -28,6 +28,7 @@ every visible check and every hidden test.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -468,6 +469,15 @@ class Task:
     hint: str
     _answers: Callable[[], tuple[Any, Mapping[str, Any]]] = field(repr=False)
     praise: str = ""
+    _worked_out: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _key(self) -> tuple[Any, Mapping[str, Any]]:
+        """The right answer and the named mistakes on the databases the check reads, worked out
+        once per folder of databases (``GENERATOR_DATASETS``) however often it is called."""
+        folder = os.environ.get("GENERATOR_DATASETS", "")
+        if folder not in self._worked_out:
+            self._worked_out[folder] = self._answers()
+        return self._worked_out[folder]
 
     def __call__(self, answer: Any = None) -> None:
         if answer is None:
@@ -475,7 +485,7 @@ class Task:
         problem = self.kind.problem(answer)
         if problem:
             raise CheckFailed(self.name, problem)
-        expected, mistakes = self._answers()
+        expected, mistakes = self._key()
         if self.kind.accepts(answer, expected):
             print(f"\N{WHITE HEAVY CHECK MARK} {self.name}: correct. {self.praise}".rstrip())
             return
@@ -504,7 +514,7 @@ def task(kind: Kind, hint: str, praise: str = "") -> Callable[[Callable], Task]:
 def answer_key(check: Task) -> tuple[Any, Mapping[str, Any]]:
     """For graders and tests, not for students: the right answer and the named mistakes
     (hint -> the answer that mistake gives), computed from the data the check reads."""
-    return check._answers()
+    return check._key()
 
 
 def reference_module(check: Task) -> str:
