@@ -29,6 +29,7 @@ from generator.context import Context
 from generator.estimates import preflight
 from generator.params import ParameterError, Params
 from generator.population import Window
+from generator.reading import read_table
 from generator.registry import Industry
 from generator.schema import Schema
 from generator.streams import block
@@ -385,8 +386,6 @@ def export(folder: Path, formats: tuple[str, ...]) -> list[Path]:
 
     The manifest is left as the build wrote it: exports are derived files.
     """
-    from generator.dataset import read_table
-
     folder = Path(folder)
     manifest = folder / "manifest.json"
     if not manifest.exists():

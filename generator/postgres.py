@@ -98,7 +98,7 @@ def export(folder: str | Path, url: str, progress: bool = False) -> dict[str, in
     import psycopg
 
     from generator.builder import schema
-    from generator.dataset import read_table
+    from generator.reading import read_table
 
     folder = Path(folder)
     manifest = folder / "manifest.json"

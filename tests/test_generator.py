@@ -15,8 +15,8 @@ import pytest
 import generator
 from course import datasets as course_datasets
 from generator import builder, writers
-from generator.dataset import to_pandas
 from generator.params import Params
+from generator.reading import to_pandas
 from generator.schema import Column, Schema, Table
 from generator.streams import share_table
 

@@ -17,7 +17,7 @@ import pytest
 import generator
 from generator import cli, pgserver, postgres
 from generator.builder import export
-from generator.dataset import read_table
+from generator.reading import read_table
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
