@@ -40,13 +40,10 @@ def build(
     """
     from generator.builder import build as _build
     from generator.params import Params
+    from generator.registry import chosen
 
-    names = (
-        list(__getattr__("INDUSTRIES"))
-        if industries == "all"
-        else ([industries] if isinstance(industries, str) else list(industries))
-    )
     out = out if isinstance(out, str) and "://" in out else Path(out)
+    names = chosen(industries)
     return _build(names, Params(**parameters), out, progress=progress, cluster=cluster)
 
 

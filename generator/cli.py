@@ -19,6 +19,7 @@ from pathlib import Path
 
 from generator import __version__
 from generator.params import FORMATS, MAX_DIRTY, ParameterError, Params
+from generator.registry import chosen
 from generator.registry import names as industries
 
 DEFAULTS = Params()
@@ -151,14 +152,10 @@ def _whole(name: str, text: str) -> int:
 
 
 def _industries(names: list[str]) -> list[str]:
-    if names == ["all"]:
-        return list(industries())
-    for name in names:
-        if name not in industries():
-            raise ParameterError(
-                f"unknown industry {name!r} (known: {', '.join(industries())}, or all)"
-            )
-    return names
+    try:
+        return chosen(names)
+    except ValueError as error:
+        raise ParameterError(str(error)) from None
 
 
 def main(argv: list[str] | None = None) -> int:

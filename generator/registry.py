@@ -76,6 +76,18 @@ def names() -> tuple[str, ...]:
     return tuple(name for _, name in sorted(found))
 
 
+def chosen(industries: str | list[str]) -> list[str]:
+    """The industries a build names: one, a list, or ``"all"`` (every one, in order); an
+    unknown name is refused, the known ones listed."""
+    wanted = [industries] if isinstance(industries, str) else list(industries)
+    if wanted == ["all"]:
+        return list(names())
+    for name in wanted:
+        if name not in names():
+            raise ValueError(f"unknown industry {name!r} (known: {', '.join(names())}, or all)")
+    return wanted
+
+
 def get(name: str) -> Industry:
     """The industry called ``name``."""
     if name not in names():

@@ -83,3 +83,11 @@ def test_a_module_without_its_industry_is_refused(tmp_path, monkeypatch):
             registry.get("retail_campaign")
     finally:
         registry.names.cache_clear()
+
+
+def test_a_build_names_one_industry_several_or_all():
+    assert registry.chosen("all") == registry.chosen(["all"]) == list(registry.names())
+    assert registry.chosen("bank") == ["bank"]
+    assert registry.chosen(["hotel", "retail"]) == ["hotel", "retail"]
+    with pytest.raises(ValueError, match=r"unknown industry 'insurance' \(known: retail.*or all"):
+        registry.chosen(["retail", "insurance"])
