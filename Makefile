@@ -36,12 +36,14 @@ help:
 	@echo "make lock       re-resolve the pinned versions in constraints.txt"
 	@echo "make clean      remove .venv and built files"
 
-# --no-compile: Python compiles a module when it is first imported, so the install does not
-# spend a minute compiling every module of every package, most of which the course never runs
+# The installed modules are compiled after the install on every core (pip compiles them one
+# at a time): a kernel or test worker then loads them compiled, even where Python is told not
+# to write compiled files (PYTHONDONTWRITEBYTECODE)
 $(INSTALLED): pyproject.toml constraints.txt config/jupyterlab-overrides.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "This course needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m compileall -q -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@cp config/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
