@@ -38,13 +38,15 @@ def test_campaigns_and_contacts_have_the_engines_columns(name):
 
 @pytest.mark.parametrize("code", ["en_US", "zh_CN"])
 def test_outlets_are_drawn_alone_the_same_and_named_from_the_spec(code):
+    company = {"name": {code: "Co"}, "region": {"en_US": "OH", "zh_CN": "江苏省"}}
+    build = builder.context("retail", Params(seed=1, locale=code, as_of="2024-12-31", years=1))
+    cities = list(build.locale.cities(company["region"][code]).index)
+    n = len(cities) + 2  # more kiosks than cities: the biggest two get a second one
     spec = {
-        "table": "kiosks", "key": "kiosk_id", "count": 5, "cities": "largest",
+        "table": "kiosks", "key": "kiosk_id", "count": n, "cities": "largest",
         "opened_days_before": [10, 20], "size": {"column": "staff", "range": [1, 3], "step": 2},
         "name": {code: "{company}|{city}|{number}{nth}"}, "nth": {code: "#{n}"},
     }  # fmt: skip
-    company = {"name": {code: "Co"}, "region": {"en_US": "OH", "zh_CN": "江苏省"}}
-    build = builder.context("retail", Params(seed=1, locale=code, as_of="2024-12-31", years=1))
     first = outlets.draw(build, spec, company)
     again = outlets.draw(build, spec, company)
     pd.testing.assert_frame_equal(first, again)
@@ -52,6 +54,8 @@ def test_outlets_are_drawn_alone_the_same_and_named_from_the_spec(code):
     assert first["staff"].isin([2, 4]).all()
     days = (build.window.start - first["opened_on"]).dt.days
     assert days.between(10, 19).all()
-    # the biggest cities in turn: a city's second kiosk gets its nth
-    assert first["name"].iloc[0] == f"Co|{first['city'].iloc[0]}|1"
-    assert first["name"].str.contains("#2").sum() == max(0, 5 - first["city"].nunique())
+    # the biggest cities in turn, then the biggest two again, numbered as their second
+    assert list(first["city"]) == cities + cities[:2]
+    assert first["name"].iloc[0] == f"Co|{cities[0]}|1"
+    assert list(first["name"].iloc[-2:]) == [f"Co|{cities[0]}|{n - 1}#2", f"Co|{cities[1]}|{n}#2"]
+    assert first["name"].str.contains("#").sum() == 2
