@@ -21,11 +21,12 @@ TEST_WORKERS ?= 2
 PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test unit lint datasets contents exercises notebooks bench realism lock clean
+.PHONY: help lab test test-browser unit lint datasets contents exercises notebooks bench realism lock clean
 
 help:
 	@echo "make lab        set everything up and open the course in JupyterLab"
 	@echo "make test       set everything up and run every check (lint, tests, notebooks, exercises)"
+	@echo "make test-browser  run the browser tests (needs Chromium or Chrome installed)"
 	@echo "make unit       run the fast unit tests only (no databases built, no notebooks), in seconds"
 	@echo "make datasets   rebuild the default databases under datasets/"
 	@echo "make notebooks  re-run the stored notebooks and save their outputs"
@@ -64,9 +65,15 @@ lint: $(INSTALLED)
 
 test: lint $(DATASETS_BUILT)
 	$(BIN)/python -m course.exercises check $(EXERCISE_SETS)
-	@$(BIN)/python -m pytest $(PARALLEL) $(NBVAL) tests notebooks solutions templates; rc=$$?; \
+	@$(BIN)/python -m pytest $(PARALLEL) $(NBVAL) --ignore=tests/browser tests notebooks solutions templates; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass"; exit 1; fi; \
 	exit $$rc
+
+# a real Chromium driven by Playwright: the demos, the website, the in-browser course
+test-browser: $(DATASETS_BUILT)
+	@$(BIN)/python -c 'from course import browser; browser.chromium()' 2>/dev/null || \
+		{ $(BIN)/python -c 'from course import browser; browser.chromium()' 2>&1 | tail -1; exit 1; }
+	$(BIN)/python -m pytest tests/browser
 
 # the unit tests that build nothing: a quick loop while changing the engine (make test runs all)
 unit: $(INSTALLED)
