@@ -1,5 +1,7 @@
-"""Nothing in a notebook is tied to the default databases: every lesson and solution runs top to
-bottom on the course's databases rebuilt with another seed, and in the zh_CN locale.
+"""Running a notebook on other databases (tests/test_notebooks_on_*.py): nothing in a notebook is
+tied to the default databases, so every lesson and solution runs top to bottom on the course's
+databases rebuilt with another seed, and in the zh_CN locale. One test file per build, so that
+the two builds' runs go to two test workers.
 
 Execution only: the outputs differ from the stored ones, as they should. The check cells of the
 solutions must still pass, since each check computes its answer from the data it is given.
@@ -12,14 +14,9 @@ before the notebook's own records both; a cell put after it reports them.
 import json
 
 import nbformat
-import pytest
 from nbclient import NotebookClient
 
-from course import datasets
-
-from conftest import OTHER_DATA, ROOT
-
-pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+from conftest import ROOT
 
 # every lesson and solution but the appendices (A*), which build their own data
 NOTEBOOKS = sorted(
@@ -27,11 +24,6 @@ NOTEBOOKS = sorted(
     for path in [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "solutions").glob("*.ipynb")]
     if not path.name.startswith("A")
 )
-
-
-@pytest.fixture(scope="module", params=list(OTHER_DATA))
-def other_data(request, other_data_builds):
-    return other_data_builds(request.param)
 
 
 # Run before the notebook: record every missing-glyph warning and every text drawn in Chinese.
@@ -67,8 +59,9 @@ print(json.dumps({"missing": _missing_glyphs[:5], "chinese": len(_chinese_texts)
 """
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_the_notebook_runs_on_other_data(path, other_data, monkeypatch):
+def run_on(path, other_data, monkeypatch) -> None:
+    """Run the notebook at ``path`` on the build in folder ``other_data``: no error, no lost glyph,
+    and Chinese drawn in a lesson of a zh_CN build."""
     monkeypatch.setenv("GENERATOR_DATASETS", str(other_data))  # the kernel inherits it
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.insert(0, nbformat.v4.new_code_cell(WATCH_TEXT))
@@ -84,10 +77,3 @@ def test_the_notebook_runs_on_other_data(path, other_data, monkeypatch):
     assert report["missing"] == [], "a plot lost characters: set the course style (style.setup())"
     if "zh_CN" in other_data.name and path.parent.name == "notebooks":
         assert report["chinese"] > 0, "no plot in this lesson shows Chinese text in a zh_CN build"
-
-
-def test_a_bad_option_is_one_clear_error_and_builds_nothing(tmp_path, capsys):
-    assert datasets.main(["--out", str(tmp_path / "out"), "--locale", "fr_FR"]) == 2
-    error = capsys.readouterr().err
-    assert error.startswith("error: ") and "fr_FR" in error and error.count("\n") == 1
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

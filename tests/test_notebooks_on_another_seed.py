@@ -1,0 +1,22 @@
+"""Every lesson and solution runs top to bottom on the course's databases rebuilt with another
+seed (7) (see other_data_runs.py)."""
+
+import pytest
+
+from course import datasets
+
+from other_data_runs import NOTEBOOKS, run_on
+
+pytestmark = pytest.mark.slow  # builds databases or runs notebooks
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_the_notebook_runs(path, other_data_builds, monkeypatch):
+    run_on(path, other_data_builds("seed7-en_US"), monkeypatch)
+
+
+def test_a_bad_option_is_one_clear_error_and_builds_nothing(tmp_path, capsys):
+    assert datasets.main(["--out", str(tmp_path / "out"), "--locale", "fr_FR"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and "fr_FR" in error and error.count("\n") == 1
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
