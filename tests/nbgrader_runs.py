@@ -3,8 +3,8 @@ assignment, hand in a blank and a perfect submission, autograde, read the gradeb
 
 import os
 import shutil
-import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -25,22 +25,47 @@ ASSIGNMENTS = {
 }
 
 
-def nbgrader(course, *args, env: dict | None = None):
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args, "--force"],
-        cwd=course,
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            # nbgrader runs its own tools (alembic) from the environment's bin folder
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
-            "PYTHONPATH": str(MINICOURSE),  # the fixture's check module
-            **(env or {}),
-        },
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
+@contextmanager
+def environment(values: dict[str, str]):
+    """``os.environ`` with ``values`` set, for the kernels nbgrader starts; restored after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def nbgrader(course, command: str, assignment: str, env: dict | None = None) -> None:
+    """``nbgrader generate_assignment`` or ``nbgrader autograde`` (every student) of
+    ``assignment`` in the course folder ``course``, through nbgrader's own API in this process
+    (as its formgrader does): a command-line run would pay nbgrader's start-up each time."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.course_id = "kit"
+    values = {
+        # nbgrader runs its own tools (alembic) from the environment's bin folder
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+        "PYTHONPATH": str(MINICOURSE),  # the fixture's check module
+        **(env or {}),
+    }
+    with environment(values):
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        if command == "generate_assignment":
+            result = api.generate_assignment(assignment, force=True)
+        elif command == "autograde":
+            result = api.autograde(assignment, "*", force=True)
+        else:
+            raise ValueError(f"no such nbgrader command here: {command}")
+    assert result["success"], (result.get("error") or "") + (result.get("log") or "")[-3000:]
 
 
 def points(path, manual: bool | None = None) -> int:
@@ -56,7 +81,6 @@ def points(path, manual: bool | None = None) -> int:
 
 def released(course, assignment: str, solution) -> None:
     """An nbgrader course folder with ``solution`` as the source of ``assignment``, released."""
-    (course / "nbgrader_config.py").write_text('c.CourseDirectory.course_id = "kit"\n')
     (course / "source" / assignment).mkdir(parents=True)
     shutil.copy(solution, course / "source" / assignment)
     nbgrader(course, "generate_assignment", assignment)
