@@ -17,6 +17,9 @@ purchases here (the truth's ``cycle_days`` / ``share``), which is what timing an
 
 from __future__ import annotations
 
+import html
+import io
+
 import numpy as np
 import pandas as pd
 
@@ -181,3 +184,141 @@ def true_category_share(ds) -> pd.DataFrame:
             "true_share": wallet["share"],
         }
     )
+
+
+# ---------------------------------------------------------------- the classroom demo
+
+
+def replenished(ds) -> list[str]:
+    """The categories customers replenish on a cycle: those the products table gives a typical
+    replenishment time, and pain relievers (their cycle depends on how much the household
+    uses, so the table gives none)."""
+    products = ds["products"]
+    timed = products.dropna(subset=["replenishment_days"])["category"].astype(str).unique()
+    return [*timed, "pain_reliever"]
+
+
+def regular_shoppers(ds, as_of, weekly: float = 25.0, days: int = 91) -> pd.Index:
+    """The customers who spend over ``weekly`` a week (seed 001's Dick's Supermarket sent its
+    list to those spending over $25): their spend in the ``days`` days up to ``as_of`` over
+    the weeks in them. ``weekly`` is in the build's currency."""
+    receipts = ds["transactions"]
+    window = receipts[periods.in_window(receipts["timestamp"], as_of, days)]
+    spend = window.groupby("customer_id")["total"].sum() / (days / 7)
+    return spend.index[spend > weekly]
+
+
+def spread_customers(table: pd.DataFrame, category: str, customers, n: int = 10) -> list[int]:
+    """``n`` of ``customers`` who bought ``category`` on two days or more (rows of
+    :func:`intervals`), spread from the shortest history to the longest: evenly spaced in the
+    order of their purchase days (ties by customer_id)."""
+    rows = table[(table["category"] == category) & table["customer_id"].isin(list(customers))]
+    rows = rows.sort_values(["purchase_days", "customer_id"])
+    if rows.empty:
+        return []
+    places = np.linspace(0, len(rows) - 1, min(n, len(rows))).round().astype(int)
+    return [int(c) for c in rows["customer_id"].iloc[places]]
+
+
+def cycle_summary(
+    table: pd.DataFrame,
+    scored: pd.DataFrame,
+    listed: pd.DataFrame,
+    customer_id: int,
+    category: str,
+) -> str:
+    """What the classroom demo says of one customer and category, one fact a line: their cycle
+    here (from :func:`intervals`), the predicted and the true next purchase (from
+    :func:`next_purchase_error`) and how much of the next 30 days' spend their shopping list
+    covered (from :func:`coverage`)."""
+    own = table[(table["customer_id"] == customer_id) & (table["category"] == category)]
+    if own.empty:
+        return f"customer {customer_id} bought {category} here on fewer than two days: no cycle"
+    row = scored[(scored["customer_id"] == customer_id) & (scored["category"] == category)]
+    row = row.iloc[0]
+    true_next = row["next_purchase_on"]
+    listed = listed[listed["customer_id"] == customer_id]
+    return "\n".join(
+        [
+            f"cycle here: {own['mean_gap'].iloc[0]:.1f} days "
+            f"({own['purchase_days'].iloc[0]} bought)",
+            f"predicted next: {row['predicted_on']:%Y-%m-%d}; "
+            + (
+                f"true next: {true_next:%Y-%m-%d}"
+                if pd.notna(true_next)
+                else "not bought again in 12 months"
+            ),
+            f"list of 10: {listed['coverage'].iloc[0]:.0%} of the next 30 days' spend"
+            if len(listed)
+            else "no purchase in the next 30 days",
+        ]
+    )
+
+
+def timeline(ax, days: pd.DataFrame, as_of, customer_id, category, scored=None) -> None:
+    """Draw on ``ax`` the days one customer bought a category here (rows of
+    :func:`purchase_days`), the gap in days between each purchase and the next, the as-of date
+    and, given ``scored`` (:func:`next_purchase_error`), the predicted next purchase (a red
+    cross) and the true one (a green square)."""
+    own = days[(days["customer_id"] == customer_id) & (days["category"] == category)]
+    bought = own["day"]
+    ax.plot(bought, np.zeros(len(bought)), "o", color="tab:blue", label="bought here")
+    for start, end in zip(bought.iloc[:-1], bought.iloc[1:], strict=True):
+        ax.annotate(f"{(end - start).days}", (start + (end - start) / 2, 0.02), ha="center")
+    ax.axvline(pd.Timestamp(as_of), color="grey", linestyle="--", label="as-of date")
+    if scored is not None:
+        row = scored[(scored["customer_id"] == customer_id) & (scored["category"] == category)]
+        if len(row):
+            row = row.iloc[0]
+            ax.plot(row["predicted_on"], 0, "x", color="tab:red", ms=10, label="predicted next")
+            ax.plot(row["next_purchase_on"], 0, "s", color="tab:green", label="true next")
+    ax.set(ylim=(-0.05, 0.1), yticks=[], xlabel="Day")
+    ax.set_title(f"Customer {customer_id}: {category}, gaps in days (购买周期)")
+    ax.legend(loc="upper left", ncols=4)
+
+
+def timeline_png(days: pd.DataFrame, as_of, customer_id, category, scored=None) -> bytes:
+    """:func:`timeline` as a PNG picture (drawn without pyplot, so nothing is left open)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(11, 2.8))
+    timeline(figure.subplots(), days, as_of, customer_id, category, scored)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def cycle_explorer(
+    days: pd.DataFrame,
+    table: pd.DataFrame,
+    scored: pd.DataFrame,
+    listed: pd.DataFrame,
+    customers: list[int],
+    categories: list[str],
+    category: str,
+    as_of,
+):
+    """A classroom widget: pick a customer and a category, see their purchase timeline
+    (:func:`timeline`, with the predicted and the true next purchase) and
+    :func:`cycle_summary`. ``days``, ``table``, ``scored``, ``listed``: :func:`purchase_days`,
+    :func:`intervals`, :func:`next_purchase_error` and :func:`coverage` of the lesson.
+    Returns an ``ipywidgets.VBox``; it first shows ``customers[0]`` and ``category``."""
+    import ipywidgets as widgets
+
+    customer_pick = widgets.Dropdown(options=customers, description="Customer")
+    category_pick = widgets.Dropdown(options=categories, value=category, description="Category")
+    picture = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+    summary = widgets.HTML()
+
+    def draw(_=None) -> None:
+        customer_id, chosen = customer_pick.value, category_pick.value
+        text = cycle_summary(table, scored, listed, customer_id, chosen)
+        summary.value = f"<pre>{html.escape(text)}</pre>"
+        has_cycle = not text.endswith("no cycle")
+        picture.value = timeline_png(days, as_of, customer_id, chosen, scored) if has_cycle else b""
+        picture.layout.display = None if has_cycle else "none"
+
+    customer_pick.observe(draw, names="value")
+    category_pick.observe(draw, names="value")
+    draw()
+    return widgets.VBox([widgets.HBox([customer_pick, category_pick]), picture, summary])
