@@ -333,6 +333,69 @@ def pyramid(value: pd.Series, layer: pd.Series) -> pd.DataFrame:
     return table
 
 
+def top_layers(*shares: float) -> dict[str, float]:
+    """The pyramid's layers (:data:`ABC_LAYERS`' names) from the shares of all but the last,
+    highest first: the last layer is the rest. Refuses shares that add up to more than 1."""
+    names = list(ABC_LAYERS)
+    if len(shares) != len(names) - 1:
+        raise ValueError(f"give the shares of {', '.join(names[:-1])}")
+    rest = round(1 - sum(shares), 9)
+    if rest < 0:
+        raise ValueError(f"the top layers hold {sum(shares):.0%} of the customers, over 100 %")
+    return {**dict(zip(names[:-1], shares, strict=True)), names[-1]: rest}
+
+
+def pyramid_summary(value: pd.Series, layers: dict[str, float]) -> str:
+    """One line for the classroom demo: how much of the total ``value`` the top layer of the
+    pyramid cut with ``layers`` brings."""
+    table = pyramid(value, abc_layers(value, layers))
+    top = table.index[0]
+    return (
+        f"layer {top}, {table.loc[top, 'share_of_customers']:.0%} of the customers, brings "
+        f"{table.loc[top, 'share_of_total']:.0%} of the total"
+    )
+
+
+def pyramid_sizes(value: pd.Series):
+    """A classroom widget: the pyramid's sizes are a choice. Sliders set the share of the
+    customers in each layer but the last (which holds the rest); under them,
+    :func:`pyramid_summary` and :func:`pyramid` for those sizes (rounded to 3 places).
+    Starts at :data:`ABC_LAYERS`. Returns an ``ipywidgets.VBox``."""
+    import html
+
+    import ipywidgets as widgets
+
+    names = list(ABC_LAYERS)
+    sliders = [
+        widgets.FloatSlider(
+            value=ABC_LAYERS[name],
+            min=0.01,
+            max=0.9,
+            step=0.01,
+            description=f"{name} share",
+            readout_format=".0%",
+        )
+        for name in names[:-1]
+    ]
+    summary = widgets.HTML()
+    shown = widgets.HTML()
+
+    def show(_=None) -> None:
+        try:
+            layers = top_layers(*(slider.value for slider in sliders))
+        except ValueError as refused:
+            summary.value = f"<b>{html.escape(str(refused))}</b>"
+            shown.value = ""
+            return
+        summary.value = f"<b>{html.escape(pyramid_summary(value, layers))}</b>"
+        shown.value = pyramid(value, abc_layers(value, layers)).round(3).to_html()
+
+    for slider in sliders:
+        slider.observe(show, names="value")
+    show()
+    return widgets.VBox([widgets.HBox(sliders), summary, shown])
+
+
 def whale_curve(value: pd.Series) -> pd.DataFrame:
     """The cumulative-profit ("whale") curve: customers sorted from the most to the least
     profitable, with the cumulative share of customers and of total profit. Where the curve
