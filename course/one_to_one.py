@@ -313,10 +313,12 @@ def cycle_explorer(
     def draw(_=None) -> None:
         customer_id, chosen = customer_pick.value, category_pick.value
         text = cycle_summary(table, scored, listed, customer_id, chosen)
-        summary.value = f"<pre>{html.escape(text)}</pre>"
         has_cycle = not text.endswith("no cycle")
-        picture.value = timeline_png(days, as_of, customer_id, chosen, scored) if has_cycle else b""
+        picture.value = (  # the picture before the text, so the text says the picture is new
+            timeline_png(days, as_of, customer_id, chosen, scored) if has_cycle else b""
+        )
         picture.layout.display = None if has_cycle else "none"
+        summary.value = f"<pre>{html.escape(text)}</pre>"
 
     customer_pick.observe(draw, names="value")
     category_pick.observe(draw, names="value")
