@@ -59,6 +59,8 @@ nb_execution_mode = "off"
 nb_ipywidgets_js = {}
 # the markdown outputs (the glossary, the tables of the tour) hold tables: MyST, not CommonMark
 nb_render_markdown_format = "myst"
+# the text as the notebooks have it: no curly quotes or dashes made of ' and --
+smartquotes = False
 myst_heading_anchors = 3
 myst_enable_extensions = ["colon_fence"]
 # the instructor guide's pages go from their title (#) to ### on purpose
