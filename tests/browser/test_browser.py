@@ -3,7 +3,8 @@
 import pytest
 
 from course import browser
-from tests.browser.conftest import screenshot
+
+from .conftest import screenshot
 
 
 def test_a_page_renders_chinese_text(page):

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from course import building, customer_value, demos, marketing_db, one_to_one, targeting
-from tests.browser.conftest import free_port, screenshot, server
+
+from .conftest import free_port, screenshot, server
 
 #: how long a demo may take to show its widget: a kernel starts and loads a database
 FIRST_RENDER_MS = 90_000

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from course import contents, site
-from tests.browser.conftest import ROOT, free_port, screenshot, server
+
+from .conftest import ROOT, free_port, screenshot, server
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 #: what Markdown or MyST left unrendered looks like in a page's prose
