@@ -1,10 +1,12 @@
-"""`make lab` brings up JupyterLab on the course: started on a free local port, asked, stopped."""
+"""`make lab` (and `python -m course lab`, the same command) brings up JupyterLab on the
+course: started on a free local port, asked, stopped."""
 
 import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 
@@ -23,13 +25,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab():
+def start(form: str, command: str, args: str) -> list[str]:
+    """The command line a student types: make's short form or the Python one."""
+    if form == "make":
+        return ["make", "--no-print-directory", command, f"LAB_ARGS={args}"]
+    return [sys.executable, "-m", "course", command, "--", *args.split()]
+
+
+@pytest.fixture(scope="module", params=["make", "python"])
+def lab(request):
+    yield from served(request.param, "lab")
+
+
+def served(form: str, command: str):
+    """JupyterLab started as ``form`` (make or python) ``command`` (lab or instructor) on a
+    free port; its address while it runs."""
     port = free_port()
     args = f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
     args += f"--IdentityProvider.token={TOKEN}"  # as a student types it: no --allow-root
     server = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
+        start(form, command, args),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
