@@ -9,7 +9,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 COURSE = $(PYTHON) -m course --venv $(VENV)
-COMMANDS := help setup install datasets lab lint test test-browser unit notebooks contents \
+COMMANDS := help setup install datasets lab instructor lint test test-browser unit notebooks contents \
 	exercises bench realism lock clean
 
 # Extra options for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8899"
@@ -20,7 +20,7 @@ TEST_WORKERS ?= 2
 # (default: all the stored ones).
 NOTEBOOKS ?=
 
-lab: ARGS = -- $(LAB_ARGS)
+lab instructor: ARGS = -- $(LAB_ARGS)
 test: ARGS = --workers $(TEST_WORKERS)
 notebooks: ARGS = $(NOTEBOOKS)
 

@@ -27,10 +27,15 @@ FIRST_NOTEBOOK = "notebooks/00_welcome.ipynb"
 #: what the install depends on, besides the Jupyter configuration it writes (below)
 INSTALL_SOURCES = ("pyproject.toml", "constraints.txt")
 #: the Jupyter configuration the install writes into the environment: file in the course ->
-#: place in the environment (the JupyterLab settings the class starts with: no news prompt)
+#: place in the environment. The student's JupyterLab: no news prompt, and none of nbgrader's
+#: instructor tools (formgrader, create assignment, course list); `instructor` turns them on.
 JUPYTER_CONFIG = {
     "config/jupyterlab-overrides.json": "share/jupyter/lab/settings/overrides.json",
+    "config/student/labconfig/page_config.json": "etc/jupyter/labconfig/page_config.json",
+    "config/student/jupyter_server_config.json": "etc/jupyter/jupyter_server_config.json",
 }
+#: read by the `instructor` command's JupyterLab before the environment's configuration
+INSTRUCTOR_CONFIG = Path("config/instructor")
 #: the databases are built again when one of these is newer than the last build
 DATASET_SOURCES = ("generator/**/*.py", "generator/**/*.json", "generator/**/*.csv")
 DATASET_BUILDER = "course/datasets.py"
@@ -311,15 +316,19 @@ def datasets(context, arguments):
     build_datasets(context)
 
 
-def lab_environment(context: Context) -> dict:
+def lab_environment(context: Context, instructor: bool = False) -> dict:
     """The environment JupyterLab runs in: the course's programs first on the PATH (a
-    terminal in JupyterLab finds them; nbgrader runs alembic from there)."""
+    terminal in JupyterLab finds them; nbgrader runs alembic from there); the instructor's
+    Jupyter configuration before the environment's, when asked."""
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(context.python.parent), env.get("PATH", "")])
+    if instructor:
+        paths = [str(ROOT / INSTRUCTOR_CONFIG), env.get("JUPYTER_CONFIG_PATH", "")]
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(path for path in paths if path)
     return env
 
 
-def jupyterlab(context: Context, arguments) -> int:
+def jupyterlab(context: Context, arguments, instructor: bool = False) -> int:
     """JupyterLab on the course: the course folder is the file browser's root and the first
     notebook opens in it; as root it needs --allow-root (in a container one often is root)."""
     datasets_ready(context)
@@ -332,12 +341,17 @@ def jupyterlab(context: Context, arguments) -> int:
         *(["--allow-root"] if is_root() else []),
         *arguments.extra,
     ]
-    return foreground(args, lab_environment(context))
+    return foreground(args, lab_environment(context, instructor))
 
 
 @command("set everything up and open the course in JupyterLab", extra=True)
 def lab(context, arguments):
     return jupyterlab(context, arguments)
+
+
+@command("the same JupyterLab with nbgrader's instructor tools (formgrader)", extra=True)
+def instructor(context, arguments):
+    return jupyterlab(context, arguments, instructor=True)
 
 
 @command("ruff: the code's errors and its format")

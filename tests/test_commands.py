@@ -1,5 +1,6 @@
 """`python -m course COMMAND`: the course's commands with nothing but Python (make calls them)."""
 
+import json
 import os
 import re
 import shutil
@@ -191,3 +192,41 @@ def test_makes_variables_reach_the_python_command():
     assert dry("test", "TEST_WORKERS=4").endswith("test --workers 4")
     assert dry("test").endswith("test --workers 2")
     assert dry("notebooks", "NOTEBOOKS=notebooks/a.ipynb").endswith("notebooks notebooks/a.ipynb")
+
+
+def test_the_instructor_config_turns_on_what_the_students_turns_off():
+    def read(path):
+        return json.loads((ROOT / path).read_text())
+
+    student, instructor = ROOT / "config" / "student", ROOT / commands.INSTRUCTOR_CONFIG
+    lab = "labconfig/page_config.json"
+    off = read(student / lab)["disabledExtensions"]
+    assert off and all(off.values())
+    assert read(instructor / lab)["disabledExtensions"] == dict.fromkeys(off, False)
+    server = "jupyter_server_config.json"
+    off = read(student / server)["ServerApp"]["jpserver_extensions"]
+    assert "nbgrader.server_extensions.formgrader" in off and not any(off.values())
+    on = read(instructor / server)["ServerApp"]["jpserver_extensions"]
+    assert on == dict.fromkeys(off, True)
+    # the install writes the student's into the environment
+    installed = {
+        source for source in commands.JUPYTER_CONFIG if source.startswith("config/student")
+    }
+    assert installed == {f"config/student/{lab}", f"config/student/{server}"}
+
+
+def test_the_instructors_config_comes_first(monkeypatch):
+    """JUPYTER_CONFIG_PATH is read before the environment's configuration, so the instructor's
+    folder overrides the student's the install wrote; a folder already named there stays."""
+    context = commands.Context()
+    monkeypatch.delenv("JUPYTER_CONFIG_PATH", raising=False)
+    assert "JUPYTER_CONFIG_PATH" not in commands.lab_environment(context)
+    env = commands.lab_environment(context, instructor=True)
+    assert env["JUPYTER_CONFIG_PATH"] == str(ROOT / "config" / "instructor")
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", "elsewhere")
+    env = commands.lab_environment(context, instructor=True)
+    assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [
+        str(ROOT / "config" / "instructor"),
+        "elsewhere",
+    ]
+    assert env["PATH"].split(os.pathsep)[0] == str(context.python.parent)
