@@ -395,7 +395,7 @@ def test_browser(context, arguments):
 @command("run the fast unit tests only (no databases built, no notebooks), in seconds")
 def unit(context, arguments):
     install(context)
-    pytest(context, "-q", "-m", "not slow", "tests")
+    pytest(context, "-q", "-m", "not slow", "--ignore=tests/browser", "tests")
 
 
 def notebook_names(parser):
