@@ -155,7 +155,11 @@ def foreground(args: list, env: dict) -> int:
     the program's to answer (JupyterLab asks whether to stop), so it is ignored here; a stop
     sent to this process (SIGTERM) stops the program too."""
     print(shown(args), flush=True)
-    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def wait_on(signum, frame):  # a handler, not SIG_IGN: the program would inherit that
+        pass
+
+    interrupt = signal.signal(signal.SIGINT, wait_on)
     child = subprocess.Popen([str(arg) for arg in args], cwd=ROOT, env=env)
 
     def stop(signum, frame):
