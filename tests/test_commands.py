@@ -230,3 +230,11 @@ def test_the_instructors_config_comes_first(monkeypatch):
         "elsewhere",
     ]
     assert env["PATH"].split(os.pathsep)[0] == str(context.python.parent)
+
+
+@pytest.mark.slow  # installs and builds when the environment or the databases are out of date
+def test_an_up_to_date_course_is_neither_installed_nor_built_again():
+    for args in (["setup"], ["datasets", "--when-stale"]):
+        course(*args, check=True)  # brings them up to date, if need be
+        again = course(*args, check=True)
+        assert again.stdout == again.stderr == "", args  # nothing run
