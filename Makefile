@@ -4,7 +4,8 @@
 # Both start from nothing but Python 3.11+: they create .venv, install the pinned versions
 # from constraints.txt and build the datasets when needed.
 #
-# A new command is a function in course/commands.py and its name in COMMANDS below.
+# A new command is a function in course/commands.py and its name in COMMANDS below (and, if
+# make passes it a variable, a line `name: ARGS = ...` as for lab and test).
 
 PYTHON ?= python3
 VENV ?= .venv
