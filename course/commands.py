@@ -231,7 +231,7 @@ def install(context: Context) -> None:
     # The installed modules are compiled on every core (pip compiles them one at a time): a
     # kernel or test worker then loads them compiled, even where Python is told not to write
     # compiled files (PYTHONDONTWRITEBYTECODE)
-    packages = output(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))")
+    packages = Path(output(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"))
     run(python, "-m", "compileall", "-q", "-j", "0", packages)
     write_jupyter_config(context.folder)
     touch(context.stamp)
