@@ -10,8 +10,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 COURSE = $(PYTHON) -m course --venv $(VENV)
-COMMANDS := help setup install datasets lab instructor lint test test-browser unit notebooks \
-	contents exercises bench realism lock clean
+COMMANDS := help setup install datasets lab instructor lint test test-browser demos site unit \
+	notebooks contents exercises bench realism lock clean
 
 # Extra options for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8899"
 LAB_ARGS ?=
@@ -24,6 +24,8 @@ NOTEBOOKS ?=
 # each command's arguments from make's variables (none unless set here)
 ARGS :=
 lab instructor: ARGS = -- $(LAB_ARGS)
+# the demos' port, e.g. make demos PORT=9000
+demos: ARGS = $(if $(PORT),--port $(PORT))
 test: ARGS = --workers $(TEST_WORKERS)
 notebooks: ARGS = $(NOTEBOOKS)
 

@@ -393,7 +393,33 @@ def test_browser(context, arguments):
         browser.chromium()
     except browser.BrowserMissing as missing:
         raise Failure(str(missing)) from None
-    pytest(context, "tests/browser")
+    pytest(context, "-n", "2", "--dist", "loadfile", "tests/browser")
+
+
+def port(default: int):
+    def options(parser):
+        parser.add_argument("--port", type=int, default=default, help=f"(default {default})")
+        parser.add_argument(
+            "--no-browser", action="store_true", help="serve without opening a browser"
+        )
+
+    return options
+
+
+@command("serve every chapter's classroom demo as a Voila app, with an index", port(8866))
+def demos(context, arguments):
+    """The widgets of the lessons with no code shown, on one local port (course/demos.py)."""
+    datasets_ready(context)
+    shown = ["--no-browser"] if arguments.no_browser else []
+    serve = [context.python, "-m", "course.demos", "serve", "--port", str(arguments.port)]
+    return foreground([*serve, *shown], lab_environment(context))
+
+
+@command("build the course website in _site/ from the stored notebooks (offline)")
+def site(context, arguments):
+    """Sphinx, MyST-NB and the Sphinx Book Theme (course/site.py); open _site/index.html."""
+    install(context)
+    run(context.python, "-m", "course.site", "--out", "_site")
 
 
 @command("run the fast unit tests only (no databases built, no notebooks), in seconds")
