@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -72,11 +73,12 @@ def free_port() -> int:
 @contextmanager
 def server(command: list[str], url: str, *, cwd=ROOT, timeout: float = 180, env=None):
     """Run ``command`` (a server) until ``url`` answers; stop it and its children afterwards."""
+    log = tempfile.TemporaryFile()  # a pipe nobody reads would fill and stop the server
     process = subprocess.Popen(
         command,
         cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
         env={**os.environ, **(env or {})},
     )
@@ -88,9 +90,11 @@ def server(command: list[str], url: str, *, cwd=ROOT, timeout: float = 180, env=
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    os.killpg(process.pid, signal.SIGTERM)
-                    log = process.stderr.read().decode(errors="replace")[-3000:]
-                    pytest.fail(f"{' '.join(command)} did not serve {url}:\n{log}")
+                    if process.poll() is None:
+                        os.killpg(process.pid, signal.SIGTERM)
+                    log.seek(0)
+                    said = log.read().decode(errors="replace")[-3000:]
+                    pytest.fail(f"{' '.join(command)} did not serve {url}:\n{said}")
                 time.sleep(0.5)
         yield process
     finally:
@@ -100,3 +104,4 @@ def server(command: list[str], url: str, *, cwd=ROOT, timeout: float = 180, env=
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        log.close()
