@@ -16,7 +16,6 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -143,6 +142,8 @@ def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
                 yield block_tables(name, params, block_no)
                 bar.update()
             return
+        from concurrent.futures import ProcessPoolExecutor  # none in a browser (Pyodide)
+
         with ProcessPoolExecutor(workers) as pool:
             pending = []
             for block_no in numbers:  # keep a few blocks in flight, write them in order
