@@ -10,8 +10,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 COURSE = $(PYTHON) -m course --venv $(VENV)
-COMMANDS := help setup install datasets lab instructor lint test test-browser demos site unit \
-	notebooks contents exercises bench realism lock clean
+COMMANDS := help setup install datasets lab instructor lint test test-browser demos site lite \
+	unit notebooks contents exercises bench realism lock clean
 
 # Extra options for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8899"
 LAB_ARGS ?=

@@ -415,6 +415,13 @@ def demos(context, arguments):
     return foreground([*serve, *shown], lab_environment(context))
 
 
+@command("build the in-browser course (JupyterLite, nothing installed) into _lite/")
+def lite(context, arguments):
+    """JupyterLite with Pyodide, served from _lite/ (course/lite.py, docs/jupyterlite.md)."""
+    datasets_ready(context)
+    run(context.python, "-m", "course.lite", "build")
+
+
 @command("build the course website in _site/ from the stored notebooks (offline)")
 def site(context, arguments):
     """Sphinx, MyST-NB and the Sphinx Book Theme (course/site.py); open _site/index.html."""

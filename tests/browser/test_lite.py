@@ -9,7 +9,8 @@ import pytest
 
 import generator
 from course import lite
-from tests.browser.conftest import free_port, screenshot, server
+
+from .conftest import free_port, screenshot, server
 
 
 @pytest.fixture(scope="module")
