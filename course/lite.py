@@ -38,6 +38,8 @@ import venv
 import zipfile
 from pathlib import Path
 
+from course.commands import venv_program, venv_python
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "_lite"
 WORK = ROOT / "build" / "lite"  # venv, downloads, the staged site (build/ is not committed)
@@ -85,9 +87,9 @@ def tools(work: Path) -> Path:
         venv.create(folder, with_pip=True)
         constraints = ROOT / "constraints.txt"
         pins = ["-c", constraints] if constraints.exists() else []
-        run([folder / "bin" / "python", "-m", "pip", "install", "-q", *pins, *TOOLS])
+        run([venv_python(folder), "-m", "pip", "install", "-q", *pins, *TOOLS])
         stamp.write_text("\n".join(TOOLS))
-    return folder / "bin" / "jupyter-lite"
+    return venv_program(folder, "jupyter-lite")
 
 
 def download(requirements: tuple[str, ...], into: Path) -> list[Path]:
