@@ -122,7 +122,7 @@ def test_the_course_folders_are_listed(lab):
 
 def test_every_notebook_is_listed(lab):
     listed = {item["name"] for item in get(lab, "/api/contents/notebooks")["content"]}
-    on_disk = {path.name for path in (ROOT / "notebooks").iterdir()}
+    on_disk = {p.name for p in (ROOT / "notebooks").iterdir() if not p.name.startswith(".")}
     assert "README.md" in listed
     assert on_disk == listed - {".ipynb_checkpoints"}
 
