@@ -3,19 +3,15 @@ course: started on a free local port, asked, stopped. A student's JupyterLab has
 nbgrader's instructor tools; `make instructor` (`python -m course instructor`) has them."""
 
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from conftest import ROOT
+from servers import free_port, server
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
@@ -28,12 +24,6 @@ INSTRUCTOR_PLUGINS = {
 }
 STUDENT_PLUGINS = {"@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:validate-assignment"}
 INSTRUCTOR_PAGES = ("/formgrader", "/formgraders")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(form: str, command: str, args: str) -> list[str]:
@@ -59,30 +49,9 @@ def served(form: str, command: str):
     port = free_port()
     args = f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
     args += f"--IdentityProvider.token={TOKEN}"  # as a student types it: no --allow-root
-    server = subprocess.Popen(
-        start(form, command, args),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                get(base, "/api/status")
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log = server.stderr.read().decode()[-2000:]
-                    pytest.fail(f"JupyterLab did not start:\n{log}")
-                time.sleep(0.5)
+    with server(start(form, command, args), f"{base}/api/status?token={TOKEN}", timeout=120):
         yield base
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
 
 
 def get(base: str, path: str) -> dict:

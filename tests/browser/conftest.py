@@ -3,19 +3,13 @@ and in-browser build. ``make test-browser`` runs them (``make test`` does not: i
 Python). Each page they open is saved as a picture under ``screenshots/`` for a person to look at.
 """
 
-import os
-import signal
-import socket
-import subprocess
-import tempfile
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from course import browser as found
+
+from servers import free_port, server  # noqa: F401  (the browser tests take them from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
@@ -23,7 +17,8 @@ SCREENSHOTS = ROOT / "screenshots"
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        item.add_marker(pytest.mark.slow)
+        if Path(__file__).parent in item.path.parents:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -62,46 +57,3 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def server(command: list[str], url: str, *, cwd=ROOT, timeout: float = 180, env=None):
-    """Run ``command`` (a server) until ``url`` answers; stop it and its children afterwards."""
-    log = tempfile.TemporaryFile()  # a pipe nobody reads would fill and stop the server
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env={**os.environ, **(env or {})},
-    )
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    if process.poll() is None:
-                        os.killpg(process.pid, signal.SIGTERM)
-                    log.seek(0)
-                    said = log.read().decode(errors="replace")[-3000:]
-                    pytest.fail(f"{' '.join(command)} did not serve {url}:\n{said}")
-                time.sleep(0.5)
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        log.close()
