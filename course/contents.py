@@ -130,24 +130,32 @@ def has_exercises(chapter: Chapter, root: Path = ROOT) -> bool:
 # ---------------------------------------------------------------- the course map
 
 
-def map_table(root: Path = ROOT) -> str:
-    """The README's course map: one row per chapter, linked where the lesson exists."""
-    lines = [
-        "| # | lesson | exercises | textbook section | database(s) |",
-        "|---|---|---|---|---|",
-    ]
+def map_table(root: Path = ROOT, *, up: str = "", site: bool = False) -> str:
+    """The course map: one row per chapter, linked where the lesson exists; links start with
+    ``up``. The README's map links the solutions; the website's (``site``) links the
+    instructor guide's page instead, since the solutions are not published."""
+    columns = ["#", "lesson", "exercises", *(["instructor guide"] if site else [])]
+    columns += ["textbook section", "database(s)"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for c in chapters(root):
+        guide = []
         if c.ready:
-            lesson = f"[{c.title}]({LESSONS}/{c.file})"
-            exercises = (
-                f"[exercises]({EXERCISES}/{c.file}), [solutions]({SOLUTIONS}/{c.file})"
-                if has_exercises(c, root)
-                else "—"
-            )
+            lesson = f"[{c.title}]({up}{LESSONS}/{c.file})"
+            exercises = "—"
+            if has_exercises(c, root):
+                exercises = f"[exercises]({up}{EXERCISES}/{c.file})"
+                if not site:
+                    exercises += f", [solutions]({SOLUTIONS}/{c.file})"
+            if site:
+                page = Path(c.file).with_suffix(".md").name
+                found = (root / "instructors" / page).exists()
+                guide = [f"[guide]({up}instructors/{page})" if found else "—"]
         else:
             lesson, exercises = f"{c.title} *(not written yet)*", ""
+            guide = [""] if site else []
         databases = ", ".join(f"`{name}`" for name in c.databases)
-        lines.append(f"| {c.number} | {lesson} | {exercises} | {c.section} | {databases} |")
+        cells = [c.number, lesson, exercises, *guide, c.section, databases]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -313,7 +313,8 @@ def cycle_explorer(
     def draw(_=None) -> None:
         customer_id, chosen = customer_pick.value, category_pick.value
         text = cycle_summary(table, scored, listed, customer_id, chosen)
-        has_cycle = not text.endswith("no cycle")
+        own = (table["customer_id"] == customer_id) & (table["category"] == chosen)
+        has_cycle = bool(own.any())
         picture.value = (  # the picture before the text, so the text says the picture is new
             timeline_png(days, as_of, customer_id, chosen, scored) if has_cycle else b""
         )

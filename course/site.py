@@ -70,36 +70,9 @@ def title(root: Path = ROOT) -> str:
 
 
 def map_table(root: Path = ROOT) -> str:
-    """The course map as the home page shows it (MyST, links relative to ``site/``).
-
-    The README's map with the instructor guide's pages instead of the solutions, which are
-    not published."""
-    up = "../"
-    lines = [
-        "| # | lesson | exercises | instructor guide | textbook section | database(s) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for c in contents.chapters(root):
-        if c.ready:
-            lesson = f"[{c.title}]({up}{contents.LESSONS}/{c.file})"
-            exercises = (
-                f"[exercises]({up}{contents.EXERCISES}/{c.file})"
-                if contents.has_exercises(c, root)
-                else "—"
-            )
-            page = Path(c.file).with_suffix(".md").name
-            guide = (
-                f"[guide]({up}instructors/{page})"
-                if (root / "instructors" / page).exists()
-                else "—"
-            )
-        else:
-            lesson, exercises, guide = f"{c.title} *(not written yet)*", "", ""
-        databases = ", ".join(f"`{name}`" for name in c.databases)
-        lines.append(
-            f"| {c.number} | {lesson} | {exercises} | {guide} | {c.section} | {databases} |"
-        )
-    return "\n".join(lines)
+    """The course map as the home page shows it: links relative to ``site/``, the instructor
+    guide's pages instead of the solutions (:func:`course.contents.map_table`)."""
+    return contents.map_table(root, up="../", site=True)
 
 
 # ---------------------------------------------------------------- the Sphinx extension
