@@ -408,7 +408,8 @@ def exact_duplicates(records: pd.DataFrame) -> pd.Series:
     """
     fields = [c for c in LAYOUT if c not in ("unique_id", "record_key")]
     ordered = records.sort_values("unique_id")
-    signature = ordered[fields].astype("string").fillna("\x00").agg("\x1f".join, axis=1)
+    text = ordered[fields].astype("string").fillna("\x00")
+    signature = text[fields[0]].str.cat([text[field] for field in fields[1:]], sep="\x1f")
     kept = ordered.groupby(signature, sort=False)["unique_id"].transform("first")
     dropped = kept != ordered["unique_id"]
     return pd.Series(
@@ -927,7 +928,7 @@ def golden_records(
     golden["birth_year"] = exact_year.astype("Int64").fillna(voted_year)
     for field in consents:
         golden[field] = pd.to_numeric(golden[field]).astype("Int64")
-    golden["owner"] = by_customer["system"].agg(lambda s: int((s == owners).any()))
+    golden["owner"] = (keyed["system"] == owners).groupby(keyed["customer_key"]).any().astype(int)
     golden["systems"] = by_customer["system"].nunique()
     golden["last_seen"] = by_customer["extracted_on"].max()
     columns = [
