@@ -4,6 +4,8 @@ Each command starts from nothing but Python: it creates the virtual environment,
 pinned versions from constraints.txt when pyproject.toml, constraints.txt or the Jupyter
 configuration changed since the last install (stamp ``<venv>/.installed``), and builds the
 databases when the generator changed since the last build (stamp ``datasets/.complete``).
+The demos, the website and the browser tests also install the ``web`` extra, the first time
+they run (stamp ``<venv>/.installed-web``): studying and testing the course never need it.
 
 Only the standard library here, and nothing shell-only: it runs on Windows, macOS and Linux
 with the computer's own Python, before anything is installed. A new command is one function
@@ -198,6 +200,10 @@ class Context:
     def stamp(self) -> Path:
         return self.folder / ".installed"
 
+    @property
+    def web_stamp(self) -> Path:
+        return self.folder / ".installed-web"
+
     def program(self, name: str) -> Path:
         return venv_program(self.folder, name)
 
@@ -217,17 +223,18 @@ def install_sources() -> list[Path]:
     return [ROOT / name for name in (*INSTALL_SOURCES, *JUPYTER_CONFIG)]
 
 
-def install(context: Context) -> None:
+def install(context: Context, web: bool = False) -> None:
     """Create the environment and install the pinned versions, when anything they come from
-    changed since the last install."""
-    if not stale(context.stamp, install_sources()):
+    changed since the last install; with ``web``, also the web extra (Voila, Sphinx,
+    Playwright: the demos, the website and the browser tests)."""
+    if not stale(context.web_stamp if web else context.stamp, install_sources()):
         return
     if not context.python.exists():
         can_make_venvs()
         run(sys.executable, "-m", "venv", context.venv, quiet=True)
     python = context.python
     pip = ("-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check")
-    run(python, *pip, "-c", "constraints.txt", "-e", ".[dev]")
+    run(python, *pip, "-c", "constraints.txt", "-e", ".[dev,web]" if web else ".[dev]")
     # The installed modules are compiled on every core (pip compiles them one at a time): a
     # kernel or test worker then loads them compiled, even where Python is told not to write
     # compiled files (PYTHONDONTWRITEBYTECODE)
@@ -235,6 +242,8 @@ def install(context: Context) -> None:
     run(python, "-m", "compileall", "-q", "-j", "0", packages)
     write_jupyter_config(context.folder)
     touch(context.stamp)
+    if web:
+        touch(context.web_stamp)
 
 
 def write_jupyter_config(venv: Path) -> None:
@@ -256,9 +265,10 @@ def build_datasets(context: Context) -> None:
     touch(ROOT / DATASETS_BUILT)
 
 
-def datasets_ready(context: Context) -> None:
-    """Installed, and the databases built from the generator as it is now."""
-    install(context)
+def datasets_ready(context: Context, web: bool = False) -> None:
+    """Installed (with the web extra if ``web``), and the databases built from the generator
+    as it is now."""
+    install(context, web)
     if datasets_stale(context):
         build_datasets(context)
 
@@ -386,13 +396,13 @@ def test(context, arguments):
 @command("run the browser tests (needs Chromium or Chrome installed)")
 def test_browser(context, arguments):
     """A real Chromium driven by Playwright: the demos, the website, the in-browser course."""
-    datasets_ready(context)
     from course import browser
 
     try:
         browser.chromium()
     except browser.BrowserMissing as missing:
         raise Failure(str(missing)) from None
+    datasets_ready(context, web=True)
     pytest(context, "-n", "2", "--dist", "loadfile", "tests/browser")
 
 
@@ -409,7 +419,7 @@ def port(default: int):
 @command("serve every chapter's classroom demo as a Voila app, with an index", port(8866))
 def demos(context, arguments):
     """The widgets of the lessons with no code shown, on one local port (course/demos.py)."""
-    datasets_ready(context)
+    datasets_ready(context, web=True)
     shown = ["--no-browser"] if arguments.no_browser else []
     serve = [context.python, "-m", "course.demos", "serve", "--port", str(arguments.port)]
     return foreground([*serve, *shown], lab_environment(context))
@@ -425,7 +435,7 @@ def lite(context, arguments):
 @command("build the course website in _site/ from the stored notebooks (offline)")
 def site(context, arguments):
     """Sphinx, MyST-NB and the Sphinx Book Theme (course/site.py); open _site/index.html."""
-    install(context)
+    install(context, web=True)
     run(context.python, "-m", "course.site", "--out", "_site")
 
 
@@ -495,7 +505,7 @@ def lock(context, arguments):
         run(sys.executable, "-m", "venv", folder)
         python = venv_python(folder)
         pip = (python, "-m", "pip")
-        run(*pip, "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev]")
+        run(*pip, "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev,web]")
         run(*pip, "check")
         frozen = output(*pip, "freeze", "--exclude-editable")
         header = (

@@ -83,6 +83,36 @@ def test_the_install_depends_on_what_it_installs_from():
     assert all((ROOT / source).is_file() for source in sources)
 
 
+def test_the_web_extra_is_installed_only_by_the_commands_that_need_it(tmp_path, monkeypatch):
+    """lab and test install the course without Voila, Sphinx and Playwright; demos, site and
+    test-browser add them once (their own stamp); a change to what the install comes from
+    installs again."""
+    installs = []
+
+    def run(*args, quiet=False, env=None):
+        if args[1:4] == ("-m", "pip", "install"):
+            installs.append(args[-1])
+
+    source = tmp_path / "constraints.txt"
+    source.write_text("x")
+    os.utime(source, (time.time() - 60, time.time() - 60))
+    monkeypatch.setattr(commands, "install_sources", lambda: [source])
+    monkeypatch.setattr(commands, "run", run)
+    monkeypatch.setattr(commands, "output", lambda *args: str(tmp_path))
+    monkeypatch.setattr(commands, "write_jupyter_config", lambda venv: None)
+    context = commands.Context(venv=tmp_path / "venv")
+    context.python.parent.mkdir(parents=True)
+    context.python.touch()  # the environment exists
+    for web in (False, False, True, True, False):
+        commands.install(context, web)
+    assert installs == [".[dev]", ".[dev,web]"]
+    for stamp in (context.stamp, context.web_stamp):  # the source changed since
+        os.utime(stamp, (time.time() - 120, time.time() - 120))
+    commands.install(context, web=True)
+    commands.install(context)
+    assert installs == [".[dev]", ".[dev,web]", ".[dev,web]"]
+
+
 def test_the_databases_depend_on_the_generators_sources():
     sources = {p.relative_to(ROOT).as_posix() for p in commands.found(commands.DATASET_SOURCES)}
     assert "generator/builder.py" in sources

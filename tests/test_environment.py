@@ -82,7 +82,8 @@ def test_constraints_pin_every_dependency_exactly():
             assert version, f"constraints.txt: {line!r} is not an exact pin"
             pins[_normal(name)] = version
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = pyproject["dependencies"] + pyproject["optional-dependencies"]["dev"]
+    extras = pyproject["optional-dependencies"]
+    wanted = pyproject["dependencies"] + extras["dev"] + extras["web"]
     missing = [r for r in wanted if _normal(REQUIREMENT.match(r).group(1)) not in pins]
     assert missing == []
     assert pins["pandas"].startswith("3.")

@@ -1,5 +1,6 @@
-"""The course website's pieces that need no build (course.site); tests/browser/test_site.py
-builds the site and reads it in Chromium."""
+"""The course website's pieces that need no build (course.site); test_site.py builds the site
+and reads it in Chromium. They run with the browser tests, which install Sphinx (the web
+extra)."""
 
 import re
 from pathlib import Path
@@ -9,7 +10,7 @@ from sphinx.util.matching import Matcher
 
 from course import contents, site
 
-from conftest import ROOT
+from .conftest import ROOT
 
 LINK = re.compile(r"\]\(([^)#\s]+)(#[^)\s]*)?\)")
 
