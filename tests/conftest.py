@@ -74,6 +74,12 @@ def other_data_builds(tmp_path_factory):
     return get
 
 
+@pytest.fixture(scope="module")
+def nbgrader_course(tmp_path_factory) -> Path:
+    """An empty nbgrader course folder, one per test file (nbgrader_runs.py)."""
+    return tmp_path_factory.mktemp("course")
+
+
 def assert_database_intact(data) -> None:
     """The SQLite database of a build keeps its keys and constraints and has every row."""
     with data.connect() as db:

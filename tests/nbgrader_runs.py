@@ -86,11 +86,13 @@ def released(course, assignment: str, solution) -> None:
     nbgrader(course, "generate_assignment", assignment)
 
 
-def graded_run(assignment: str, tmp_path_factory):
-    """Generate, hand in (a blank and a perfect submission), autograde: yields the assignment,
-    each student's (score, max_score) and the nbgrader course folder."""
+def graded_run(assignment: str, course: Path):
+    """Generate, hand in (a blank and a perfect submission), autograde, in the nbgrader course
+    folder ``course``: yields the assignment, each student's (score, max_score) and the folder.
+
+    A test file's assignments share one course folder, as an instructor's do (and nbgrader
+    then creates its gradebook once, not once per assignment)."""
     solution, _ = ASSIGNMENTS[assignment]
-    course = tmp_path_factory.mktemp("course")
     released(course, assignment, solution)
     # one student hands in the blank release, another the solution
     shutil.copytree(course / "release" / assignment, course / "submitted" / "blank" / assignment)

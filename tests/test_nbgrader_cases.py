@@ -20,8 +20,8 @@ HERE = [name for name in ASSIGNMENTS if not (name == "minicourse" or name[0].isd
 
 
 @pytest.fixture(scope="module", params=HERE)
-def graded(request, tmp_path_factory):
-    yield from graded_run(request.param, tmp_path_factory)
+def graded(request, nbgrader_course):
+    yield from graded_run(request.param, nbgrader_course)
 
 
 class TestTheCases(GradedTests):

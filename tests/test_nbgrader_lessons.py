@@ -12,8 +12,8 @@ HERE = [name for name in ASSIGNMENTS if name == "minicourse" or name[0].isdigit(
 
 
 @pytest.fixture(scope="module", params=HERE)
-def graded(request, tmp_path_factory):
-    yield from graded_run(request.param, tmp_path_factory)
+def graded(request, nbgrader_course):
+    yield from graded_run(request.param, nbgrader_course)
 
 
 class TestTheLessons(GradedTests):
