@@ -143,9 +143,15 @@ def output(*args) -> str:
 
 
 def pytest(context: "Context", *args) -> None:
-    """pytest in the environment; collecting no tests is a failure, not a pass."""
+    """pytest in the environment; collecting no tests is a failure, not a pass.
+
+    pytest rewrites each test module's asserts when it imports it, and keeps the result as a
+    compiled file unless Python is told not to write any (PYTHONDONTWRITEBYTECODE, set in many
+    containers): then every run and every worker rewrites all of them again (about 8 s each).
+    The tests' compiled files go to the ignored __pycache__ folders either way."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     try:
-        run(context.python, "-m", "pytest", *args)
+        run(context.python, "-m", "pytest", *args, env=env)
     except Failure as failure:
         if failure.status == NO_TESTS:
             raise Failure("pytest collected no tests: that is a failure, not a pass") from None
