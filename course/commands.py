@@ -126,11 +126,22 @@ def shown(args: Iterable) -> str:
     return subprocess.list2cmdline([short(arg) for arg in args])
 
 
+def course_environment() -> dict:
+    """The environment the course's programs run in: this one, except that Python may keep
+    the modules it compiles. Where it is told not to (PYTHONDONTWRITEBYTECODE, set in many
+    containers), every kernel, test worker and build would compile pandas and the rest again
+    each time it starts, and pytest would rewrite every test module again in each worker. The
+    compiled files go into the course's own environment and its ignored __pycache__ folders."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run(*args, quiet: bool = False, env: dict | None = None) -> None:
-    """Run a program in the course folder (shown first, as make shows it, unless ``quiet``);
-    a :class:`Failure` with its exit status when it fails."""
+    """Run a program in the course folder (shown first, as make shows it, unless ``quiet``),
+    in ``env`` (default :func:`course_environment`); a :class:`Failure` with its exit status
+    when it fails."""
     if not quiet:
         print(shown(args), flush=True)
+    env = course_environment() if env is None else env
     status = subprocess.run([str(arg) for arg in args], cwd=ROOT, env=env).returncode
     if status:
         raise Failure(f"{shown(args)} failed (exit status {status})", status)
@@ -143,15 +154,9 @@ def output(*args) -> str:
 
 
 def pytest(context: "Context", *args) -> None:
-    """pytest in the environment; collecting no tests is a failure, not a pass.
-
-    pytest rewrites each test module's asserts when it imports it, and keeps the result as a
-    compiled file unless Python is told not to write any (PYTHONDONTWRITEBYTECODE, set in many
-    containers): then every run and every worker rewrites all of them again (about 8 s each).
-    The tests' compiled files go to the ignored __pycache__ folders either way."""
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    """pytest in the environment; collecting no tests is a failure, not a pass."""
     try:
-        run(context.python, "-m", "pytest", *args, env=env)
+        run(context.python, "-m", "pytest", *args)
     except Failure as failure:
         if failure.status == NO_TESTS:
             raise Failure("pytest collected no tests: that is a failure, not a pass") from None
@@ -233,21 +238,21 @@ def install(context: Context, web: bool = False) -> None:
     """Create the environment and install the pinned versions, when anything they come from
     changed since the last install; with ``web``, also the web extra (Voila, Sphinx,
     Playwright: the demos, the website and the browser tests)."""
-    if not stale(context.web_stamp if web else context.stamp, install_sources()):
+    sources = install_sources()
+    environment_stale = stale(context.stamp, sources)
+    if not environment_stale and not (web and stale(context.web_stamp, sources)):
         return
     if not context.python.exists():
         can_make_venvs()
         run(sys.executable, "-m", "venv", context.venv, quiet=True)
     python = context.python
+    # nothing compiled now: a module is compiled when first imported, and kept (see
+    # course_environment), so only what the course imports is compiled, once
     pip = ("-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check")
     run(python, *pip, "-c", "constraints.txt", "-e", ".[dev,web]" if web else ".[dev]")
-    # The installed modules are compiled on every core (pip compiles them one at a time): a
-    # kernel or test worker then loads them compiled, even where Python is told not to write
-    # compiled files (PYTHONDONTWRITEBYTECODE)
-    packages = Path(output(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"))
-    run(python, "-m", "compileall", "-q", "-j", "0", packages)
     write_jupyter_config(context.folder)
-    touch(context.stamp)
+    if environment_stale:  # adding the web extra changes nothing the databases are built with
+        touch(context.stamp)
     if web:
         touch(context.web_stamp)
 
@@ -340,7 +345,7 @@ def lab_environment(context: Context, instructor: bool = False) -> dict:
     """The environment JupyterLab runs in: the course's programs first on the PATH (a
     terminal in JupyterLab finds them; nbgrader runs alembic from there); the instructor's
     Jupyter configuration before the environment's, when asked."""
-    env = dict(os.environ)
+    env = course_environment()
     env["PATH"] = os.pathsep.join([str(context.python.parent), env.get("PATH", "")])
     if instructor:
         paths = [str(ROOT / INSTRUCTOR_CONFIG), env.get("JUPYTER_CONFIG_PATH", "")]

@@ -98,14 +98,18 @@ def test_the_web_extra_is_installed_only_by_the_commands_that_need_it(tmp_path, 
     os.utime(source, (time.time() - 60, time.time() - 60))
     monkeypatch.setattr(commands, "install_sources", lambda: [source])
     monkeypatch.setattr(commands, "run", run)
-    monkeypatch.setattr(commands, "output", lambda *args: str(tmp_path))
     monkeypatch.setattr(commands, "write_jupyter_config", lambda venv: None)
     context = commands.Context(venv=tmp_path / "venv")
     context.python.parent.mkdir(parents=True)
     context.python.touch()  # the environment exists
-    for web in (False, False, True, True, False):
+    commands.install(context)
+    commands.install(context)
+    made = context.stamp.stat().st_mtime_ns
+    for web in (True, True, False):
         commands.install(context, web)
     assert installs == [".[dev]", ".[dev,web]"]
+    # the databases depend on the environment's stamp: adding the web extra leaves it be
+    assert context.stamp.stat().st_mtime_ns == made
     for stamp in (context.stamp, context.web_stamp):  # the source changed since
         os.utime(stamp, (time.time() - 120, time.time() - 120))
     commands.install(context, web=True)
@@ -262,9 +266,16 @@ def test_the_instructors_config_comes_first(monkeypatch):
     assert env["PATH"].split(os.pathsep)[0] == str(context.python.parent)
 
 
-@pytest.mark.slow  # installs and builds when the environment or the databases are out of date
+@pytest.mark.slow  # starts the commands in fresh processes
 def test_an_up_to_date_course_is_neither_installed_nor_built_again():
+    """`make test` brings the environment and the databases up to date before pytest starts;
+    then neither command does anything. Out of date here (pytest run on its own), the test
+    fails rather than rebuild: the databases would go from under the tests running beside it."""
+    context = commands.Context()
+    if commands.stale(context.stamp, commands.install_sources()):
+        pytest.fail("the environment is out of date: run `python -m course setup` first")
+    if commands.datasets_stale(context):
+        pytest.fail("the databases are out of date: run `python -m course datasets` first")
     for args in (["setup"], ["datasets", "--when-stale"]):
-        course(*args, check=True)  # brings them up to date, if need be
         again = course(*args, check=True)
         assert again.stdout == again.stderr == "", args  # nothing run
