@@ -6,7 +6,7 @@ collect_ignore_glob = ["exercises/*", "tests/fixtures/minicourse/exercises/*", "
 
 # The longest test files, longest first (measured: minutes each). Parallel workers take whole
 # files in the order collected, so these go first: a long file started last would leave the
-# other worker idle at the end.
+# other workers idle at the end.
 LONGEST_FIRST = (
     "test_notebooks_in_chinese.py",
     "test_notebooks_on_another_seed.py",

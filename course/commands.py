@@ -389,8 +389,8 @@ def lint(context, arguments):
 def workers(parser):
     parser.add_argument(
         "--workers",
-        default=os.environ.get("TEST_WORKERS", "2"),
-        help="parallel test workers (pytest-xdist; default TEST_WORKERS or 2); each notebook "
+        default=os.environ.get("TEST_WORKERS", "3"),
+        help="parallel test workers (pytest-xdist; default TEST_WORKERS or 3); each notebook "
         "and each test file stays in one worker",
     )
 

@@ -142,10 +142,10 @@ def test_jupyterlabs_options_go_after_two_dashes():
 
 def test_the_test_workers_come_from_the_option_or_test_workers(monkeypatch):
     monkeypatch.delenv("TEST_WORKERS", raising=False)
-    assert commands.parse(["test"])[2].workers == "2"
-    assert commands.parse(["test", "--workers", "4"])[2].workers == "4"
-    monkeypatch.setenv("TEST_WORKERS", "3")
     assert commands.parse(["test"])[2].workers == "3"
+    assert commands.parse(["test", "--workers", "4"])[2].workers == "4"
+    monkeypatch.setenv("TEST_WORKERS", "2")
+    assert commands.parse(["test"])[2].workers == "2"
 
 
 def test_a_python_too_old_is_told_before_anything_else():
@@ -224,7 +224,7 @@ def test_makes_variables_reach_the_python_command():
         "lab -- --no-browser --port 8899"
     )
     assert dry("test", "TEST_WORKERS=4").endswith("test --workers 4")
-    assert dry("test").endswith("test --workers 2")
+    assert dry("test").endswith("test --workers 3")
     assert dry("notebooks", "NOTEBOOKS=notebooks/a.ipynb").endswith("notebooks notebooks/a.ipynb")
 
 
