@@ -21,6 +21,12 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+def left_behind(request) -> bool:
+    """Voila's request to stop a page's kernel, sent as the reader leaves the page: the browser
+    may abort it on the way out (ERR_ABORTED); the server stops the kernel anyway."""
+    return "/voila/api/shutdown/" in request.url and "ERR_ABORTED" in (request.failure or "")
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """A headless Chromium; its absence fails the run with one message, never a skip."""
@@ -45,7 +51,11 @@ def page(chromium):
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
     page.on(
         "requestfailed",
-        lambda request: page.problems.append(f"request failed: {request.url} {request.failure}"),
+        lambda request: (
+            None
+            if left_behind(request)
+            else page.problems.append(f"request failed: {request.url} {request.failure}")
+        ),
     )
     yield page
     context.close()
