@@ -247,8 +247,12 @@ def install(context: Context, web: bool = False) -> None:
         run(sys.executable, "-m", "venv", context.venv, quiet=True)
     python = context.python
     # nothing compiled now: a module is compiled when first imported, and kept (see
-    # course_environment), so only what the course imports is compiled, once
-    pip = ("-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check")
+    # course_environment), so only what the course imports is compiled, once. -qq: pip's
+    # errors only (setuptools warns about every editable install of a folder like ours)
+    pip = ("-m", "pip", "install", "-qq", "--no-compile", "--disable-pip-version-check")
+    # pip itself first, at its pinned version: the one a new venv brings can be years old and
+    # resolves the pinned set in twice the time
+    run(python, *pip, "-c", "constraints.txt", "pip")
     run(python, *pip, "-c", "constraints.txt", "-e", ".[dev,web]" if web else ".[dev]")
     write_jupyter_config(context.folder)
     if environment_stale:  # adding the web extra changes nothing the databases are built with
@@ -516,13 +520,17 @@ def lock(context, arguments):
         run(sys.executable, "-m", "venv", folder)
         python = venv_python(folder)
         pip = (python, "-m", "pip")
+        run(*pip, "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip")
         run(*pip, "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev,web]")
         run(*pip, "check")
-        frozen = output(*pip, "freeze", "--exclude-editable")
+        # pip freeze leaves pip out; the install pins it too (it installs pip first)
+        pip_version = output(*pip, "--version").split()[1]
+        frozen = output(*pip, "freeze", "--exclude-editable").splitlines()
+        pins = "\n".join(sorted([*frozen, f"pip=={pip_version}"], key=str.lower))
         header = (
             "# Exact versions the stored notebook outputs were made with. Written by make lock."
         )
-        (ROOT / "constraints.txt").write_text(f"{header}\n{frozen}\n", encoding="utf-8")
+        (ROOT / "constraints.txt").write_text(f"{header}\n{pins}\n", encoding="utf-8")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print("constraints.txt updated: re-run the notebooks (make test) so their stored outputs match")

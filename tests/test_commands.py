@@ -107,14 +107,14 @@ def test_the_web_extra_is_installed_only_by_the_commands_that_need_it(tmp_path, 
     made = context.stamp.stat().st_mtime_ns
     for web in (True, True, False):
         commands.install(context, web)
-    assert installs == [".[dev]", ".[dev,web]"]
+    assert installs == ["pip", ".[dev]", "pip", ".[dev,web]"]  # pip itself first, pinned
     # the databases depend on the environment's stamp: adding the web extra leaves it be
     assert context.stamp.stat().st_mtime_ns == made
     for stamp in (context.stamp, context.web_stamp):  # the source changed since
         os.utime(stamp, (time.time() - 120, time.time() - 120))
     commands.install(context, web=True)
     commands.install(context)
-    assert installs == [".[dev]", ".[dev,web]", ".[dev,web]"]
+    assert installs == ["pip", ".[dev]", "pip", ".[dev,web]", "pip", ".[dev,web]"]
 
 
 def test_the_databases_depend_on_the_generators_sources():
