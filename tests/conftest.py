@@ -119,6 +119,20 @@ def industry_build(industry: str, name: str, options: dict | None, tmp_path_fact
     return generator.load(industry, out)
 
 
+# The databases an industry's tests run on: the committed default and the run's other builds.
+BUILDS = ["default", *OTHER_DATA]
+
+
+def course_data(industry: str, name: str, other_data_builds, tmp_path_factory):
+    """One company's database of :data:`BUILDS`: the committed default dataset, or its
+    database in the run's other build ``name``, which the notebook runs share."""
+    import generator
+
+    if name == "default":
+        return industry_build(industry, name, None, tmp_path_factory)
+    return generator.load(industry, other_data_builds(name))
+
+
 def clear_caches(functions) -> None:
     """Clear a check module's cached functions, so that it reads the database anew (after
     GENERATOR_DATASETS changes)."""

@@ -1,6 +1,6 @@
 """The automaker's database: integrity, and the lessons it must teach, on three builds.
 
-The default dataset (committed under datasets/) and two more seeds, one of them in zh_CN.
+The default dataset (committed under datasets/) and the run's other builds: another seed, and zh_CN.
 """
 
 import sqlite3
@@ -11,15 +11,10 @@ import pytest
 
 from generator.industries.auto import SPEC
 
-from conftest import assert_database_intact, empty_database, industry_build
+from conftest import BUILDS, assert_database_intact, course_data, empty_database
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
-BUILDS = {
-    "default": None,
-    "seed7": dict(seed=7),
-    "seed2024-zh_CN": dict(seed=2024, locale="zh_CN"),
-}
 VIN_VALUES = dict(zip("0123456789", range(10), strict=True)) | dict(
     zip(
         "ABCDEFGHJKLMNPRSTUVWXYZ",
@@ -30,9 +25,9 @@ VIN_VALUES = dict(zip("0123456789", range(10), strict=True)) | dict(
 VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
 
 
-@pytest.fixture(scope="module", params=list(BUILDS))
-def data(request, tmp_path_factory):
-    return industry_build("auto", request.param, BUILDS[request.param], tmp_path_factory)
+@pytest.fixture(scope="module", params=BUILDS)
+def data(request, other_data_builds, tmp_path_factory):
+    return course_data("auto", request.param, other_data_builds, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

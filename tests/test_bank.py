@@ -1,6 +1,6 @@
 """The bank database: integrity, and the lessons it must teach, on three builds.
 
-The default dataset (committed under datasets/) and two more seeds, one of them in zh_CN.
+The default dataset (committed under datasets/) and the run's other builds: another seed, and zh_CN.
 """
 
 import sqlite3
@@ -9,20 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import assert_database_intact, empty_database, industry_build
+from conftest import BUILDS, assert_database_intact, course_data, empty_database
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
-BUILDS = {
-    "default": None,
-    "seed7": dict(seed=7, customers=4000),
-    "seed2024-zh_CN": dict(seed=2024, locale="zh_CN", customers=4000),
-}
 
-
-@pytest.fixture(scope="module", params=list(BUILDS))
-def data(request, tmp_path_factory):
-    return industry_build("bank", request.param, BUILDS[request.param], tmp_path_factory)
+@pytest.fixture(scope="module", params=BUILDS)
+def data(request, other_data_builds, tmp_path_factory):
+    return course_data("bank", request.param, other_data_builds, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The pharma database: integrity, and the lessons it must teach, on three builds.
 
-The default dataset (committed under datasets/) and two more seeds, one of them in zh_CN.
+The default dataset (committed under datasets/) and the run's other builds: another seed, and zh_CN.
 """
 
 import sqlite3
@@ -14,21 +14,16 @@ from generator.industries import pharma
 from generator.industries.pharma import SPEC
 from generator.params import Params
 
-from conftest import assert_database_intact, empty_database, industry_build
+from conftest import BUILDS, assert_database_intact, course_data, empty_database
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
-BUILDS = {
-    "default": None,
-    "seed7": dict(seed=7, customers=3000),
-    "seed2024-zh_CN": dict(seed=2024, locale="zh_CN", customers=3000),
-}
 FOLLOW_UP = SPEC["programme"]["follow_up_days"]
 
 
-@pytest.fixture(scope="module", params=list(BUILDS))
-def data(request, tmp_path_factory):
-    return industry_build("pharma", request.param, BUILDS[request.param], tmp_path_factory)
+@pytest.fixture(scope="module", params=BUILDS)
+def data(request, other_data_builds, tmp_path_factory):
+    return course_data("pharma", request.param, other_data_builds, tmp_path_factory)
 
 
 def covered(refills: pd.DataFrame, start: pd.Series, days: int) -> pd.Series:

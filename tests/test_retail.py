@@ -1,6 +1,6 @@
 """The retail database: integrity, and the lessons it must teach, on three builds.
 
-The default dataset (committed under datasets/) and two more seeds, one of them in zh_CN.
+The default dataset (committed under datasets/) and the run's other builds: another seed, and zh_CN.
 """
 
 import sqlite3
@@ -10,20 +10,14 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from conftest import assert_database_intact, empty_database, industry_build
+from conftest import BUILDS, assert_database_intact, course_data, empty_database
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
-BUILDS = {
-    "default": None,
-    "seed7": dict(seed=7),
-    "seed2024-zh_CN": dict(seed=2024, locale="zh_CN"),
-}
 
-
-@pytest.fixture(scope="module", params=list(BUILDS))
-def data(request, tmp_path_factory):
-    return industry_build("retail", request.param, BUILDS[request.param], tmp_path_factory)
+@pytest.fixture(scope="module", params=BUILDS)
+def data(request, other_data_builds, tmp_path_factory):
+    return course_data("retail", request.param, other_data_builds, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
