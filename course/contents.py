@@ -21,6 +21,7 @@ The instructor guide's facts (:mod:`course.guide`) are written and checked with 
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -175,9 +176,12 @@ def _link(chapter: Chapter, folder: str, here: str, label: str) -> str:
     return f"[{label}]({target})"
 
 
-def navigation(chapter: Chapter, folder: str, root: Path = ROOT) -> str:
-    """The navigation line of a chapter's notebook in ``folder`` (lessons or exercises)."""
-    ready = [c for c in chapters(root) if c.ready]
+def navigation(
+    chapter: Chapter, folder: str, root: Path = ROOT, course: list[Chapter] | None = None
+) -> str:
+    """The navigation line of a chapter's notebook in ``folder`` (lessons or exercises);
+    ``course``: the :func:`chapters`, when the caller has them (they read every lesson)."""
+    ready = [c for c in (course or chapters(root)) if c.ready]
     if folder != LESSONS:
         ready = [c for c in ready if has_exercises(c, root)]
     where = [c.number for c in ready].index(chapter.number)
@@ -213,10 +217,11 @@ def with_navigation(notebook: nbformat.NotebookNode, line: str) -> nbformat.Note
     return notebook
 
 
-def _notebooks(root: Path) -> list[tuple[Path, Chapter, str]]:
-    """Every course notebook with its chapter and folder kind (lessons or exercises)."""
+def _notebooks(root: Path, course: list[Chapter]) -> list[tuple[Path, Chapter, str]]:
+    """Every notebook of the ``course`` with its chapter and folder kind (lessons or
+    exercises)."""
     found = []
-    for chapter in chapters(root):
+    for chapter in course:
         if not chapter.ready:
             continue
         found.append((root / LESSONS / chapter.file, chapter, LESSONS))
@@ -231,10 +236,11 @@ def drift(root: Path = ROOT) -> list[str]:
     readme = (root / README).read_text(encoding="utf-8")
     if readme_with_map(readme, root) != readme:
         problems.append(f"{README}: the course map differs from the notebooks")
-    for path, chapter, folder in _notebooks(root):
+    course = chapters(root)
+    for path, chapter, folder in _notebooks(root, course):
         stored = nbformat.read(path, as_version=4)
-        line = navigation(chapter, folder, root)
-        if with_navigation(nbformat.read(path, as_version=4), line).cells != stored.cells:
+        line = navigation(chapter, folder, root, course)
+        if with_navigation(copy.deepcopy(stored), line).cells != stored.cells:
             problems.append(f"{path.relative_to(root)}: navigation links out of date")
     return problems
 
@@ -247,10 +253,11 @@ def write(root: Path = ROOT) -> list[Path]:
     if readme_with_map(text, root) != text:
         readme.write_text(readme_with_map(text, root), encoding="utf-8")
         changed.append(readme)
-    for path, chapter, folder in _notebooks(root):
+    course = chapters(root)
+    for path, chapter, folder in _notebooks(root, course):
         notebook = nbformat.read(path, as_version=4)
         before = [dict(c) for c in notebook.cells]
-        with_navigation(notebook, navigation(chapter, folder, root))
+        with_navigation(notebook, navigation(chapter, folder, root, course))
         if [dict(c) for c in notebook.cells] != before:
             nbformat.write(notebook, path)
             changed.append(path)
