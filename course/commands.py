@@ -395,7 +395,7 @@ def workers(parser):
         "--workers",
         default=os.environ.get("TEST_WORKERS", "3"),
         help="parallel test workers (pytest-xdist; default TEST_WORKERS or 3); each notebook "
-        "and each test file stays in one worker",
+        "and each test file stays in one worker (the groups: conftest.py)",
     )
 
 
@@ -404,7 +404,7 @@ def test(context, arguments):
     lint(context, arguments)
     datasets_ready(context)
     run(context.python, "-m", "course.exercises", "check", *EXERCISE_SETS)
-    parallel = ("-n", arguments.workers, "--dist", "loadfile")
+    parallel = ("-n", arguments.workers, "--dist", "loadgroup")  # groups: conftest.py
     pytest(context, *parallel, *NBVAL, "--ignore=tests/browser", *TEST_PATHS)
 
 
