@@ -1,5 +1,6 @@
 """`python -m course COMMAND`: the course's commands with nothing but Python (make calls them)."""
 
+import importlib.util
 import json
 import os
 import re
@@ -115,6 +116,27 @@ def test_the_web_extra_is_installed_only_by_the_commands_that_need_it(tmp_path, 
     commands.install(context, web=True)
     commands.install(context)
     assert installs == ["pip", ".[dev]", "pip", ".[dev,web]", "pip", ".[dev,web]"]
+
+
+def test_the_test_workers_groups():
+    """A worker takes a file at a time (a notebook's cells in order, a module's fixtures once),
+    but the files that work out the answer keys together, and each run on other data alone."""
+    spec = importlib.util.spec_from_file_location("suite_setup", ROOT / "conftest.py")
+    suite_setup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(suite_setup)
+    group = suite_setup.group
+    assert group("notebooks/05_k.ipynb::Cell 3") == group("notebooks/05_k.ipynb::Cell 9")
+    assert group("tests/test_retail.py::test_a[default]") == "tests/test_retail.py"
+    keys = {
+        group("tests/test_checks.py::test_right[ch05.margin]"),
+        group("tests/test_hidden_tests.py::test_hidden[05.ipynb:margin]"),
+        group("tests/test_guide.py::test_every_page_is_up_to_date_with_the_notebooks"),
+        group("tests/test_ch05_wrong_answers.py::test_margin"),
+        group("tests/test_c4_wrong_answers.py::test_trade_in_list"),
+    }
+    assert len(keys) == 1
+    runs = [f"tests/test_notebooks_on_another_seed.py::test_runs[0{n}.ipynb0]" for n in (1, 2)]
+    assert group(runs[0]) != group(runs[1])
 
 
 def test_the_databases_depend_on_the_generators_sources():
