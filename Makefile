@@ -15,8 +15,8 @@ COMMANDS := help setup install datasets lab instructor lint test test-browser de
 
 # Extra options for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8899"
 LAB_ARGS ?=
-# Parallel test workers (pytest-xdist); each notebook and each test file stays in one worker
-# (the groups of tests a worker takes at a time: conftest.py).
+# Parallel test workers (pytest-xdist); each notebook and each test file stays in one worker,
+# but for the notebook runs on other data (the groups of tests a worker takes: conftest.py).
 # Three on two cores: while a worker waits for a notebook's kernel to start or for a server,
 # the third keeps the cores busy (measured: 17 min 39 s of tests against 19 min 57 s with two).
 TEST_WORKERS ?= 3

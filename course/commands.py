@@ -395,7 +395,8 @@ def workers(parser):
         "--workers",
         default=os.environ.get("TEST_WORKERS", "3"),
         help="parallel test workers (pytest-xdist; default TEST_WORKERS or 3); each notebook "
-        "and each test file stays in one worker (the groups: conftest.py)",
+        "and each test file stays in one worker, but for the notebook runs on other data (the "
+        "groups: conftest.py)",
     )
 
 
