@@ -1,5 +1,6 @@
 """`python -m course COMMAND`: the course's commands with nothing but Python (make calls them)."""
 
+import argparse
 import importlib.util
 import json
 import os
@@ -118,9 +119,15 @@ def test_the_web_extra_is_installed_only_by_the_commands_that_need_it(tmp_path, 
     assert installs == ["pip", ".[dev]", "pip", ".[dev,web]", "pip", ".[dev,web]"]
 
 
-def test_the_test_workers_groups():
+def test_the_test_workers_groups(monkeypatch):
     """A worker takes a file at a time (a notebook's cells in order, a module's fixtures once),
     but the files that work out the answer keys together, and each run on other data alone."""
+    asked = []
+    for step in ("lint", "datasets_ready", "run"):
+        monkeypatch.setattr(commands, step, lambda *args, **kwargs: None)
+    monkeypatch.setattr(commands, "pytest", lambda context, *args: asked.extend(args))
+    commands.test(commands.Context(), argparse.Namespace(workers="3"))
+    assert asked[:4] == ["-n", "3", "--dist", "loadgroup"]  # the groups below
     spec = importlib.util.spec_from_file_location("suite_setup", ROOT / "conftest.py")
     suite_setup = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(suite_setup)
