@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
 from pathlib import Path
 
 import generator
 from generator.builder import export
+from generator.pool import process_pool
 
 WITH_SOURCES = ("retail", "bank", "auto")  # source systems: chapters 02 and 03
 DIRTY = 0.05  # the rate of each kind of error in those extracts
@@ -62,7 +62,7 @@ def _build(out: Path, industries, *, seed: int, locale: str, quiet: bool) -> Non
     if sources:  # the same tables as without sources, and the extracts
         generator.build(sources, out, sources=True, dirty=DIRTY, **options)
     # the companies' copies side by side, one process each (as many as there are cores)
-    with ProcessPoolExecutor(min(len(industries), os.cpu_count() or 1)) as pool:
+    with process_pool(min(len(industries), os.cpu_count() or 1)) as pool:
         for paths in pool.map(export, [out / name for name in industries], repeat(EXPORTS)):
             for path in paths:
                 if not quiet:

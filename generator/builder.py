@@ -142,9 +142,9 @@ def _all_blocks(name: str, params: Params, progress: bool) -> Iterator[dict]:
                 yield block_tables(name, params, block_no)
                 bar.update()
             return
-        from concurrent.futures import ProcessPoolExecutor  # none in a browser (Pyodide)
+        from generator.pool import process_pool  # none in a browser (Pyodide)
 
-        with ProcessPoolExecutor(workers) as pool:
+        with process_pool(workers) as pool:
             pending = []
             for block_no in numbers:  # keep a few blocks in flight, write them in order
                 pending.append(pool.submit(_arrow_block, name, params, block_no))

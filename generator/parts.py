@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 
 import fsspec
@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from generator import integrity
 from generator.params import Params
+from generator.pool import process_pool
 from generator.writers import DatasetWriter, part_name
 
 SCRATCH = ".parts"  # a local build's unfinished parts, under its folder; gone when it is done
@@ -94,7 +95,7 @@ def write_parts(
                 bar.update()
         else:
             workers = min(params.workers, count, os.cpu_count() or 1)
-            with ProcessPoolExecutor(workers) as pool:
+            with process_pool(workers) as pool:
                 futures = [
                     pool.submit(write_part, name, params, part, str(root)) for part in range(count)
                 ]

@@ -300,3 +300,16 @@ def test_a_share_table_draws_exactly_the_shares():
     assert share_table([1, 3], cells=4).tolist() == [0, 1, 1, 1]  # shares are normalised
     with pytest.raises(ValueError, match="not whole numbers of 1/1000"):
         share_table([1, 2])  # thirds
+
+
+def test_build_workers_come_from_a_fork_server():
+    """Never forked from the caller, which may run threads (a Jupyter kernel, a test worker):
+    a child forked beside a running thread can inherit a lock that nobody will release."""
+    import multiprocessing
+
+    from generator.pool import process_pool
+
+    with process_pool(1) as pool:
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            assert pool._mp_context.get_start_method() == "forkserver"
+        assert pool.submit(sum, [1, 2]).result() == 3
