@@ -67,8 +67,10 @@ def test_load_reads_a_table_in_parts_as_the_whole_build_has_it(built):
     folder, whole = built
     parted, one = generator.load("retail", folder.parent), generator.load("retail", whole.parent)
     for table in ("customers", "transactions", "transaction_items", "stores"):
-        pd.testing.assert_frame_equal(parted[table], one[table])
-    pd.testing.assert_frame_equal(parted.truth("future_purchases"), one.truth("future_purchases"))
+        pd.testing.assert_frame_equal(parted[table], one[table], check_exact=True)
+    pd.testing.assert_frame_equal(
+        parted.truth("future_purchases"), one.truth("future_purchases"), check_exact=True
+    )
 
 
 def test_duckdb_and_pandas_read_the_parts_of_a_table_as_one(built):
