@@ -1,16 +1,22 @@
 """nbgrader run for real on the course's solutions (tests/test_nbgrader_*.py): generate the
-assignment, hand in a blank and a perfect submission, autograde, read the gradebook."""
+assignment, hand in a blank and a perfect submission, autograde on a build with another seed (as
+the README tells graders to), read the gradebook and the graded notebooks."""
 
 import os
 import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 from nbgrader.api import Gradebook
 
 from conftest import MINICOURSE, ROOT
+from other_data_runs import report, watch
+
+# the build a grader autogrades on: the run's other build with another seed (conftest.py)
+GRADERS_BUILD = "seed7-en_US"
 
 # assignment -> (its solution notebook, the exercise notebook we write from it)
 ASSIGNMENTS = {
@@ -86,30 +92,43 @@ def released(course, assignment: str, solution) -> None:
     nbgrader(course, "generate_assignment", assignment)
 
 
-def graded_run(assignment: str, course: Path):
-    """Generate, hand in (a blank and a perfect submission), autograde, in the nbgrader course
-    folder ``course``: yields the assignment, each student's (score, max_score) and the folder.
+class Graded(NamedTuple):
+    """An assignment autograded: each student's (score, max_score), the nbgrader course folder
+    and the perfect submission as autograde ran it (its cells' outputs)."""
+
+    assignment: str
+    scores: dict[str, tuple[float, float]]
+    course: Path
+    perfect: nbformat.NotebookNode
+
+
+def graded_run(assignment: str, course: Path, build: Path):
+    """Generate, hand in (a blank and a perfect submission), autograde on the databases in the
+    folder ``build``, in the nbgrader course folder ``course``: yields a :class:`Graded`.
 
     A test file's assignments share one course folder, as an instructor's do (and nbgrader
-    then creates its gradebook once, not once per assignment)."""
+    then creates its gradebook once, not once per assignment). The perfect submission carries
+    the cells that record lost glyphs (other_data_runs.py), as a student may add cells."""
     solution, _ = ASSIGNMENTS[assignment]
     released(course, assignment, solution)
     # one student hands in the blank release, another the solution
     shutil.copytree(course / "release" / assignment, course / "submitted" / "blank" / assignment)
-    shutil.copytree(course / "source" / assignment, course / "submitted" / "perfect" / assignment)
-    nbgrader(course, "autograde", assignment)
+    perfect = course / "submitted" / "perfect" / assignment
+    shutil.copytree(course / "source" / assignment, perfect)
+    notebook = nbformat.read(perfect / solution.name, as_version=4)
+    watch(notebook)
+    nbformat.write(notebook, perfect / solution.name)
+    nbgrader(course, "autograde", assignment, env={"GENERATOR_DATASETS": str(build)})
+    autograded = course / "autograded" / "perfect" / assignment / solution.name
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        yield (
-            assignment,
-            {
-                student: (
-                    gradebook.find_submission(assignment, student).score,
-                    gradebook.find_submission(assignment, student).max_score,
-                )
-                for student in ("blank", "perfect")
-            },
-            course,
-        )
+        scores = {
+            student: (
+                gradebook.find_submission(assignment, student).score,
+                gradebook.find_submission(assignment, student).max_score,
+            )
+            for student in ("blank", "perfect")
+        }
+    yield Graded(assignment, scores, course, nbformat.read(autograded, as_version=4))
 
 
 class GradedTests:
@@ -117,27 +136,34 @@ class GradedTests:
     and gives the module-scoped fixture ``graded`` (:func:`graded_run` for its assignments)."""
 
     def test_the_solution_gets_every_automatic_point(self, graded):
-        assignment, scores, _ = graded
-        solution = ASSIGNMENTS[assignment][0]
-        score, max_score = scores["perfect"]
+        solution = ASSIGNMENTS[graded.assignment][0]
+        score, max_score = graded.scores["perfect"]
         assert max_score == points(solution) >= 3
         assert score == points(solution, manual=False)
 
+    def test_the_solution_runs_on_the_graders_build_without_an_error(self, graded):
+        """Every cell runs on the build with another seed, and no plot loses a character (the
+        solutions' run on that build: the lessons' is test_notebooks_on_another_seed.py)."""
+        failed = [
+            cell.source.splitlines()[0]
+            for cell in graded.perfect.cells
+            if any(output.output_type == "error" for output in cell.get("outputs", []))
+        ]
+        assert failed == []
+        assert report(graded.perfect)["missing"] == [], "a plot lost characters"
+
     def test_every_chapter_asks_a_judgement_question_graded_by_hand(self, graded):
-        assignment, _, course = graded
-        solution = ASSIGNMENTS[assignment][0]
+        solution = ASSIGNMENTS[graded.assignment][0]
         assert points(solution, manual=True) > 0
-        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-            assert gradebook.find_submission(assignment, "perfect").needs_manual_grade
+        with Gradebook(f"sqlite:///{graded.course / 'gradebook.db'}") as gradebook:
+            assert gradebook.find_submission(graded.assignment, "perfect").needs_manual_grade
 
     def test_the_blank_exercise_gets_zero(self, graded):
-        assignment, scores, _ = graded
-        assert scores["blank"] == (0, points(ASSIGNMENTS[assignment][0]))
+        assert graded.scores["blank"] == (0, points(ASSIGNMENTS[graded.assignment][0]))
 
     def test_nbgraders_student_version_matches_ours(self, graded):
         """What nbgrader releases has the same cells as the exercise notebook we write."""
-        assignment, _, course = graded
-        solution, exercise = ASSIGNMENTS[assignment]
-        released = nbformat.read(course / "release" / assignment / solution.name, 4)
+        solution, exercise = ASSIGNMENTS[graded.assignment]
+        released = nbformat.read(graded.course / "release" / graded.assignment / solution.name, 4)
         ours = nbformat.read(exercise, 4)
         assert [c.source for c in released.cells] == [c.source for c in ours.cells]

@@ -1,7 +1,8 @@
 """Running a notebook on other databases (tests/test_notebooks_on_*.py): nothing in a notebook is
 tied to the default databases, so every lesson and solution runs top to bottom on the course's
-databases rebuilt with another seed, and in the zh_CN locale. One test file per build, so that
-the two builds' runs go to two test workers.
+databases rebuilt with another seed, and in the zh_CN locale. One test file per build. On the
+build with another seed the solutions run as a grader runs them, under nbgrader's autograde
+(tests/nbgrader_runs.py, with the same cells around them), so that file runs the lessons only.
 
 Execution only: the outputs differ from the stored ones, as they should. The check cells of the
 solutions must still pass, since each check computes its answer from the data it is given.
@@ -24,6 +25,7 @@ NOTEBOOKS = sorted(
     for path in [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "solutions").glob("*.ipynb")]
     if not path.name.startswith("A")
 )
+LESSONS = [path for path in NOTEBOOKS if path.parent.name == "notebooks"]
 
 
 # Run before the notebook: record every missing-glyph warning and every text drawn in Chinese.
@@ -59,13 +61,25 @@ print(json.dumps({"missing": _missing_glyphs[:5], "chinese": len(_chinese_texts)
 """
 
 
+def watch(notebook) -> None:
+    """Put the cell that records missing glyphs and Chinese text before ``notebook``'s own cells
+    and the cell that reports them after (read the report with :func:`report`)."""
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(WATCH_TEXT))
+    notebook.cells.append(nbformat.v4.new_code_cell(REPORT_TEXT))
+
+
+def report(notebook) -> dict:
+    """What the cells of :func:`watch` recorded in ``notebook``, once executed: the first missing
+    glyphs (``missing``) and how many texts were drawn in Chinese (``chinese``)."""
+    return json.loads(notebook.cells[-1].outputs[0]["text"])
+
+
 def run_on(path, other_data, monkeypatch) -> None:
     """Run the notebook at ``path`` on the build in folder ``other_data``: no error, no lost glyph,
     and Chinese drawn in a lesson of a zh_CN build."""
     monkeypatch.setenv("GENERATOR_DATASETS", str(other_data))  # the kernel inherits it
     notebook = nbformat.read(path, as_version=4)
-    notebook.cells.insert(0, nbformat.v4.new_code_cell(WATCH_TEXT))
-    notebook.cells.append(nbformat.v4.new_code_cell(REPORT_TEXT))
+    watch(notebook)
     client = NotebookClient(
         notebook,
         kernel_name="python3",
@@ -73,7 +87,7 @@ def run_on(path, other_data, monkeypatch) -> None:
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()  # raises CellExecutionError, with the failing cell, on any error
-    report = json.loads(notebook.cells[-1].outputs[0]["text"])
-    assert report["missing"] == [], "a plot lost characters: set the course style (style.setup())"
+    found = report(notebook)
+    assert found["missing"] == [], "a plot lost characters: set the course style (style.setup())"
     if "zh_CN" in other_data.name and path.parent.name == "notebooks":
-        assert report["chinese"] > 0, "no plot in this lesson shows Chinese text in a zh_CN build"
+        assert found["chinese"] > 0, "no plot in this lesson shows Chinese text in a zh_CN build"

@@ -12,7 +12,15 @@ from course.checking import answer_key
 from course.checks import ch01
 
 from conftest import ROOT
-from nbgrader_runs import ASSIGNMENTS, GradedTests, graded_run, nbgrader, points, released
+from nbgrader_runs import (
+    ASSIGNMENTS,
+    GRADERS_BUILD,
+    GradedTests,
+    graded_run,
+    nbgrader,
+    points,
+    released,
+)
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
@@ -20,8 +28,8 @@ HERE = [name for name in ASSIGNMENTS if not (name == "minicourse" or name[0].isd
 
 
 @pytest.fixture(scope="module", params=HERE)
-def graded(request, nbgrader_course):
-    yield from graded_run(request.param, nbgrader_course)
+def graded(request, nbgrader_course, other_data_builds):
+    yield from graded_run(request.param, nbgrader_course, other_data_builds(GRADERS_BUILD))
 
 
 class TestTheCases(GradedTests):
@@ -48,7 +56,7 @@ def test_a_grader_on_another_build_catches_answers_typed_in(tmp_path_factory, ot
     (course / "submitted" / "types" / assignment).mkdir(parents=True)
     nbformat.write(typed, course / "submitted" / "types" / assignment / solution.name)
 
-    elsewhere = str(other_data_builds("seed7-en_US"))
+    elsewhere = str(other_data_builds(GRADERS_BUILD))
     nbgrader(course, "autograde", assignment, env={"GENERATOR_DATASETS": elsewhere})
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         scores = {

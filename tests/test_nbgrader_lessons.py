@@ -4,7 +4,7 @@ judgement questions wait for the instructor (manually graded answer cells)."""
 
 import pytest
 
-from nbgrader_runs import ASSIGNMENTS, GradedTests, graded_run
+from nbgrader_runs import ASSIGNMENTS, GRADERS_BUILD, GradedTests, graded_run
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
@@ -12,8 +12,8 @@ HERE = [name for name in ASSIGNMENTS if name == "minicourse" or name[0].isdigit(
 
 
 @pytest.fixture(scope="module", params=HERE)
-def graded(request, nbgrader_course):
-    yield from graded_run(request.param, nbgrader_course)
+def graded(request, nbgrader_course, other_data_builds):
+    yield from graded_run(request.param, nbgrader_course, other_data_builds(GRADERS_BUILD))
 
 
 class TestTheLessons(GradedTests):

@@ -1,16 +1,17 @@
-"""Every lesson and solution runs top to bottom on the course's databases rebuilt with another
-seed (7) (see other_data_runs.py)."""
+"""Every lesson runs top to bottom on the course's databases rebuilt with another seed (7) (see
+other_data_runs.py). The solutions run on that build under nbgrader's autograde, as a grader
+runs them (tests/nbgrader_runs.py): the same checks, and the grades too."""
 
 import pytest
 
 from course import datasets
 
-from other_data_runs import NOTEBOOKS, run_on
+from other_data_runs import LESSONS, run_on
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
 def test_the_notebook_runs(path, other_data_builds, monkeypatch):
     run_on(path, other_data_builds("seed7-en_US"), monkeypatch)
 
