@@ -2,7 +2,6 @@
 for the case studies (C1–C4) (nbgrader_runs.py). Code tasks are graded automatically;
 judgement questions wait for the instructor (manually graded answer cells)."""
 
-
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
