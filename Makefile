@@ -18,7 +18,8 @@ LAB_ARGS ?=
 # Parallel test workers (pytest-xdist); each notebook and each test file stays in one worker,
 # but for the notebook runs on other data (the groups of tests a worker takes: conftest.py).
 # Three on two cores: while a worker waits for a notebook's kernel to start or for a server,
-# the third keeps the cores busy (measured: 17 min 39 s of tests against 19 min 57 s with two).
+# the third keeps the cores busy (measured: 17 min 39 s of tests against 19 min 57 s with two;
+# a fourth kept them no busier: 88 % of two cores with three workers or four).
 TEST_WORKERS ?= 3
 # The notebooks `make notebooks` re-runs, e.g. NOTEBOOKS=notebooks/01_customer_database.ipynb
 # (default: all the stored ones).
