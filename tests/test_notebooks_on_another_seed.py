@@ -6,14 +6,22 @@ import pytest
 
 from course import datasets
 
+from nbgrader_runs import GRADERS_BUILD
 from other_data_runs import LESSONS, run_on
 
 pytestmark = pytest.mark.slow  # builds databases or runs notebooks
 
+BUILD = "seed7-en_US"  # conftest.OTHER_DATA
+
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
 def test_the_notebook_runs(path, other_data_builds, monkeypatch):
-    run_on(path, other_data_builds("seed7-en_US"), monkeypatch)
+    run_on(path, other_data_builds(BUILD), monkeypatch)
+
+
+def test_the_solutions_run_on_this_build_under_nbgrader():
+    """This file leaves the solutions to the graded runs: they must be on the same build."""
+    assert GRADERS_BUILD == BUILD
 
 
 def test_a_bad_option_is_one_clear_error_and_builds_nothing(tmp_path, capsys):
